@@ -1,0 +1,54 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""The `seatline` command: Seatline's own subcommands plus every Django management command."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# Seatline's subcommands (the hyphenated spelling is the documented one).
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "demo": ("demo", "migrate, load the demo tenant, start worker, simulator and server"),
+    "serve": ("serve", "run the web server (back office)"),
+    "worker": ("worker", "run the embedded job worker"),
+    "scheduler": ("scheduler", "fire scheduled jobs (invoice runs, merges, syncs)"),
+    "simulate": ("simulate", "run a billing scenario file and print the result as JSON"),
+    "invoice-run": ("invoice_run", "generate every invoice due on a date"),
+    "simulator": ("simulator", "run a provider simulator (e.g. `simulator partner-center --port 8400`)"),
+    "migrate": ("migrate", "create or update the database schema"),
+    "createsuperuser": ("createsuperuser", "create a back-office administrator"),
+}
+
+
+def usage() -> str:
+    lines = ["usage: seatline <command> [options]", "", "Seatline commands:"]
+    width = max(len(name) for name in SUBCOMMANDS)
+    for name, (_, text) in SUBCOMMANDS.items():
+        lines.append(f"  {name.ljust(width)}  {text}")
+    lines += [
+        "",
+        "Every Django management command works too (`seatline help --commands` lists them).",
+        "`seatline <command> --help` describes a command's options.",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in {"-h", "--help"}:
+        print(usage())
+        return
+    if args[0] in {"--version", "version"}:
+        from seatline import __version__
+
+        print(__version__)
+        return
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "seatline.settings")
+    command = SUBCOMMANDS.get(args[0], (args[0], ""))[0]
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["seatline", command, *args[1:]])
+
+
+if __name__ == "__main__":
+    main()

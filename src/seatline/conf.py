@@ -1,0 +1,101 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Settings derived from the environment, as pure functions so they can be tested.
+
+Every setting has a sane default: with no environment at all Seatline runs on a SQLite file
+in its data directory, with a secret key generated and stored there on first use.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import dj_database_url
+
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
+
+
+class ConfigurationError(ValueError):
+    """An environment variable holds a value Seatline cannot use."""
+
+
+def env_bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    word = raw.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ConfigurationError(f"{name}: expected true or false, got {raw!r}")
+
+
+def data_dir(env: Mapping[str, str]) -> Path:
+    """The directory holding the SQLite database, the secret key and simulator state."""
+    raw = env.get("SEATLINE_DATA_DIR")
+    if raw:
+        return Path(raw).expanduser().resolve()
+    xdg = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(xdg) / "seatline"
+
+
+def ensure_dir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def database_config(env: Mapping[str, str], directory: Path) -> dict:
+    url = env.get("DATABASE_URL")
+    if not url:
+        ensure_dir(directory)
+        url = f"sqlite:///{directory / 'seatline.sqlite3'}"
+    config = dj_database_url.parse(url, conn_max_age=0)
+    engine = config["ENGINE"]
+    if engine.endswith("sqlite3"):
+        # WAL and a busy timeout let the worker and the web server share the file.
+        config.setdefault("OPTIONS", {})
+        config["OPTIONS"].update(
+            {
+                "timeout": 30,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            }
+        )
+    elif "postgresql" not in engine:
+        raise ConfigurationError(f"DATABASE_URL: unsupported database engine {engine!r}")
+    return config
+
+
+def secret_key(env: Mapping[str, str], directory: Path) -> str:
+    """SECRET_KEY from the environment, else the one stored in the data directory (made once)."""
+    key = env.get("SECRET_KEY")
+    if key:
+        return key
+    path = directory / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    ensure_dir(directory)
+    key = secrets.token_urlsafe(50)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def time_zone(env: Mapping[str, str]) -> str:
+    name = env.get("TIME_ZONE", "UTC") or "UTC"
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigurationError(f"TIME_ZONE: unknown time zone {name!r}") from exc
+    return name
+
+
+def allowed_hosts(env: Mapping[str, str]) -> list[str]:
+    raw = env.get("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+    return [host.strip() for host in raw.split(",") if host.strip()]
