@@ -1,0 +1,206 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Invoices, their lines and taxes, and the gapless number series.
+
+An issued invoice (status other than draft) is an immutable snapshot: its lines, amounts and the
+seller/buyer details copied onto it never change; only its payment status and balance move.
+Corrections are credit notes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from seatline.audit.mixins import AuditedModel
+from seatline.common.fields import CurrencyField, MoneyField, PercentField, TimestampedModel
+
+
+class InvoiceKind(models.TextChoices):
+    REGULAR = "regular", "Regular"
+    CHANGE_LOG = "change_log", "Change log"
+    MANUAL = "manual", "Manual"
+    CREDIT_NOTE = "credit_note", "Credit note"
+
+
+class InvoiceStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    BILLED = "billed", "Billed"
+    PARTIALLY_PAID = "partially_paid", "Partially paid"
+    PAID = "paid", "Paid"
+    VOID = "void", "Void"
+
+
+class Series(models.TextChoices):
+    INVOICE = "invoice", "Invoices"
+    CREDIT_NOTE = "credit_note", "Credit notes"
+
+
+MUTABLE_AFTER_ISSUE = frozenset({"status", "balance", "updated_at"})
+
+
+class ImmutableInvoiceError(ValidationError):
+    pass
+
+
+class NumberSequence(models.Model):
+    """The last number handed out per series; locked row by row to stay gapless."""
+
+    series = models.CharField(max_length=20, choices=Series.choices, primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.series}: {self.last_number}"
+
+
+class Invoice(AuditedModel, TimestampedModel):
+    contract = models.ForeignKey(
+        "contracts.BillingContract", on_delete=models.PROTECT, related_name="invoices"
+    )
+    account = models.ForeignKey("customers.Account", on_delete=models.PROTECT, related_name="invoices")
+    kind = models.CharField(max_length=12, choices=InvoiceKind.choices)
+    status = models.CharField(max_length=16, choices=InvoiceStatus.choices, default=InvoiceStatus.DRAFT)
+    series = models.CharField(max_length=20, choices=Series.choices, default=Series.INVOICE)
+    sequence = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    number = models.CharField(max_length=40, null=True, blank=True, unique=True, editable=False)
+    currency = CurrencyField()
+    generated_on = models.DateField()
+    invoice_date = models.DateField()
+    due_date = models.DateField()
+    period_start = models.DateField(null=True, blank=True)
+    period_end = models.DateField(null=True, blank=True)
+    subtotal = MoneyField()
+    tax_total = MoneyField()
+    total = MoneyField()
+    balance = MoneyField()
+    credited_invoice = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_notes"
+    )
+    issued_at = models.DateTimeField(null=True, blank=True)
+    # Snapshots taken when the document is created (issued invoices never change).
+    seller_name = models.CharField(max_length=200, blank=True)
+    seller_address = models.TextField(blank=True)
+    seller_tax_id = models.CharField(max_length=64, blank=True)
+    buyer_name = models.CharField(max_length=200, blank=True)
+    buyer_address = models.TextField(blank=True)
+    buyer_country = models.CharField(max_length=100, blank=True)
+    buyer_region = models.CharField(max_length=100, blank=True)
+    buyer_tax_exempt = models.BooleanField(default=False)
+    warnings = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ("-generated_on", "-id")
+        constraints = [
+            models.UniqueConstraint(fields=["series", "sequence"], name="gapless_number_per_series"),
+            models.CheckConstraint(
+                condition=models.Q(status="draft") | models.Q(sequence__isnull=False),
+                name="issued_invoice_has_number",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["contract", "generated_on"]),
+            models.Index(fields=["status", "due_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"Draft {self.get_kind_display().lower()} #{self.pk}"
+
+    @property
+    def is_issued(self) -> bool:
+        return self.status != InvoiceStatus.DRAFT
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        loaded = getattr(self, "_audit_loaded", None)
+        if loaded is not None and loaded.get("status") not in (None, InvoiceStatus.DRAFT):
+            changed = {name for name, value in self._audit_values().items() if loaded.get(name) != value}
+            frozen = changed - MUTABLE_AFTER_ISSUE
+            if frozen:
+                raise ImmutableInvoiceError(
+                    f"invoice {self.number} is issued and cannot be edited (fields: {', '.join(sorted(frozen))}); "
+                    "issue a credit note instead"
+                )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        if self.is_issued:
+            raise ImmutableInvoiceError(f"invoice {self.number} is issued and cannot be deleted")
+        return super().delete(*args, **kwargs)
+
+
+class InvoiceLine(models.Model):
+    class Type(models.TextChoices):
+        RECURRING = "recurring", "Recurring"
+        PRORATION = "proration", "Proration"
+        CREDIT = "credit", "Credit"
+        NRI = "nri", "Non-recurring item"
+        USAGE = "usage", "Usage"
+        MINIMUM_COMMITMENT = "minimum_commitment", "Minimum commitment"
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines")
+    position = models.PositiveIntegerField(default=0)
+    type = models.CharField(max_length=20, choices=Type.choices)
+    subscription = models.ForeignKey(
+        "subscriptions.Subscription",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="invoice_lines",
+    )
+    nri = models.ForeignKey(
+        "subscriptions.NonRecurringItem",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="invoice_lines",
+    )
+    usage = models.ForeignKey(
+        "subscriptions.UsageRecord",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="invoice_lines",
+    )
+    description = models.CharField(max_length=300)
+    quantity = models.DecimalField(max_digits=14, decimal_places=4)
+    unit_price = MoneyField()
+    unit_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    period_start = models.DateField(null=True, blank=True)
+    period_end = models.DateField(null=True, blank=True)
+    amount = MoneyField()
+    discount = MoneyField()
+    net = MoneyField()
+    taxable = models.BooleanField(default=True)
+    tax_category = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ("invoice", "position", "id")
+        indexes = [models.Index(fields=["subscription", "period_start"])]
+
+    def __str__(self) -> str:
+        return f"{self.description}: {self.net}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.invoice_id and Invoice.objects.filter(pk=self.invoice_id).exclude(status="draft").exists():
+            raise ImmutableInvoiceError("lines of an issued invoice cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        if self.invoice.is_issued:
+            raise ImmutableInvoiceError("lines of an issued invoice cannot be deleted")
+        return super().delete(*args, **kwargs)
+
+
+class InvoiceTax(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="taxes")
+    position = models.PositiveSmallIntegerField(default=0)
+    name = models.CharField(max_length=100)
+    percent = PercentField()
+    amount = MoneyField()
+
+    class Meta:
+        ordering = ("invoice", "position")
+        verbose_name_plural = "invoice taxes"
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.percent.normalize()}%: {self.amount}"
