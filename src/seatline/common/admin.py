@@ -1,0 +1,85 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Back-office base classes: the unfold theme, date-range filters, the audit trail on each object."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
+from unfold.admin import ModelAdmin, StackedInline, TabularInline
+from unfold.contrib.filters.admin import RangeDateFilter
+
+__all__ = ["ReadOnlyInline", "SeatlineAdmin", "SeatlineStackedInline", "SeatlineTabularInline", "date_range"]
+
+
+def date_range(field: str) -> tuple[str, type[RangeDateFilter]]:
+    return (field, RangeDateFilter)
+
+
+class SeatlineAdmin(ModelAdmin):
+    list_filter_submit = True
+    list_per_page = 50
+    show_full_result_count = False
+    audit_trail_limit = 25
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and "audit_trail" not in fields and _is_audited(obj):
+            fields.append("audit_trail")
+        return fields
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        fields = list(super().get_fields(request, obj))
+        if obj is None and "audit_trail" in fields:
+            fields.remove("audit_trail")
+        return fields
+
+    @staticmethod
+    def _trail_rows(obj: models.Model, limit: int) -> list[tuple[str, str, str, str]]:
+        from seatline.audit.services import history
+
+        rows = []
+        for event in history(obj)[:limit]:
+            changes = "; ".join(f"{name}: {old} -> {new}" for name, (old, new) in event.changes.items())
+            rows.append((f"{event.at:%Y-%m-%d %H:%M}", event.actor, event.action, changes or event.message))
+        return rows
+
+    def audit_trail(self, obj: models.Model) -> str:
+        rows = self._trail_rows(obj, self.audit_trail_limit)
+        if not rows:
+            return "No changes recorded."
+        body = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows)
+        return format_html(
+            '<table class="w-full text-sm"><thead><tr><th>When</th><th>Who</th><th>Action</th>'
+            "<th>Changes</th></tr></thead><tbody>{}</tbody></table>",
+            body,
+        )
+
+    audit_trail.short_description = "Audit trail"  # type: ignore[attr-defined]
+
+
+def _is_audited(obj: models.Model) -> bool:
+    from seatline.audit.mixins import AuditedModel
+
+    return isinstance(obj, AuditedModel)
+
+
+class SeatlineTabularInline(TabularInline):
+    extra = 0
+    show_change_link = True
+
+
+class SeatlineStackedInline(StackedInline):
+    extra = 0
+
+
+class ReadOnlyInline(SeatlineTabularInline):
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,47 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import reverse
+
+from seatline.common.admin import SeatlineAdmin
+from seatline.configuration.models import Configuration
+
+
+@admin.register(Configuration)
+class ConfigurationAdmin(SeatlineAdmin):
+    fieldsets = (
+        (
+            "Tenant",
+            {"fields": ("tenant_currency", "time_zone", "seller_name", "seller_address", "seller_tax_id")},
+        ),
+        (
+            "Invoicing",
+            {
+                "fields": (
+                    "generate_refunds",
+                    "invoice_date_basis",
+                    "auto_issue_invoices",
+                    "cli_weekday",
+                    "invoice_number_format",
+                    "credit_note_number_format",
+                    "invoicing_cycle_range",
+                    "default_markup_percent",
+                )
+            },
+        ),
+        ("Provisioning", {"fields": ("credit_hold_enabled",)}),
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        config = Configuration.get()
+        return HttpResponseRedirect(reverse("admin:configuration_configuration_change", args=[config.pk]))

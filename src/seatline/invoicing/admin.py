@@ -1,0 +1,67 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from seatline.common.admin import ReadOnlyInline, SeatlineAdmin, date_range
+from seatline.invoicing.models import Invoice, InvoiceLine, InvoiceTax
+
+LINE_FIELDS = (
+    "position",
+    "type",
+    "description",
+    "subscription",
+    "period_start",
+    "period_end",
+    "quantity",
+    "unit_price",
+    "amount",
+    "discount",
+    "net",
+    "taxable",
+)
+
+
+class InvoiceLineInline(ReadOnlyInline):
+    model = InvoiceLine
+    fields = LINE_FIELDS
+    readonly_fields = LINE_FIELDS
+
+
+class InvoiceTaxInline(ReadOnlyInline):
+    model = InvoiceTax
+    fields = ("name", "percent", "amount")
+    readonly_fields = fields
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(SeatlineAdmin):
+    list_display = (
+        "__str__",
+        "account",
+        "contract",
+        "kind",
+        "status",
+        "invoice_date",
+        "due_date",
+        "total",
+        "balance",
+        "currency",
+    )
+    list_filter = ("status", "kind", "currency", date_range("invoice_date"), date_range("due_date"))
+    search_fields = ("number", "account__name", "contract__name")
+    inlines = (InvoiceLineInline, InvoiceTaxInline)
+    date_hierarchy = "invoice_date"
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # Documents are produced by the billing services; in the back office they are read-only.
+        return [field.name for field in Invoice._meta.concrete_fields] + ["audit_trail"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is not None and not obj.is_issued and super().has_delete_permission(request, obj)

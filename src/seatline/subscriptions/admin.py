@@ -1,0 +1,189 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from seatline.common.admin import ReadOnlyInline, SeatlineAdmin, date_range
+from seatline.subscriptions.models import (
+    LicenseChangeLog,
+    NonRecurringItem,
+    ScheduledLicenseChangeLog,
+    Subscription,
+    UsageRecord,
+)
+
+LCL_FIELDS = (
+    "effective_date",
+    "kind",
+    "delta",
+    "quantity_after",
+    "price",
+    "refund",
+    "status",
+    "note",
+    "provisioning_status",
+    "provisioning_message",
+)
+
+
+class ChangeLogInline(ReadOnlyInline):
+    model = LicenseChangeLog
+    fields = LCL_FIELDS
+    readonly_fields = LCL_FIELDS
+    ordering = ("-effective_date", "-id")
+
+
+class ScheduledChangeInline(ReadOnlyInline):
+    model = ScheduledLicenseChangeLog
+    fields = ("effective_date", "target_quantity", "new_price", "status", "failure_code", "failure_message")
+    readonly_fields = fields
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(SeatlineAdmin):
+    list_display = (
+        "name",
+        "contract",
+        "account",
+        "kind",
+        "quantity",
+        "sales_unit",
+        "price",
+        "status",
+        "provider",
+        "provisioning_status",
+    )
+    list_filter = (
+        "status",
+        "kind",
+        "sales_unit",
+        "qrb",
+        "provider",
+        "provisioning_status",
+        date_range("start_date"),
+    )
+    search_fields = ("name", "contract__name", "account__name", "provider_subscription_id")
+    autocomplete_fields = ("contract", "account", "product", "provider_account")
+    inlines = (ChangeLogInline, ScheduledChangeInline)
+    fieldsets = (
+        (None, {"fields": ("name", "contract", "account", "product", "kind", "status")}),
+        (
+            "Quantity and price",
+            {
+                "fields": (
+                    "quantity",
+                    "sales_unit",
+                    "price",
+                    "cost",
+                    "currency",
+                    "start_date",
+                    "taxable",
+                    "markup_percent",
+                    "consumption_threshold",
+                )
+            },
+        ),
+        ("Reduction rules", {"fields": ("qrb", "qrw_days", "term_months")}),
+        (
+            "Provider",
+            {
+                "fields": (
+                    "provider",
+                    "provider_account",
+                    "provider_subscription_id",
+                    "provider_offer_id",
+                    "provisioning_status",
+                    "provisioning_message",
+                    "commitment_end_date",
+                    "cancellation_allowed_until",
+                    "refundable_quantity",
+                    "provider_auto_renew",
+                )
+            },
+        ),
+    )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            # Quantity, price and status change only through LCLs (the service actions).
+            fields += ["quantity", "price", "status", "kind", "contract", "start_date", "sales_unit"]
+        return fields
+
+
+@admin.register(LicenseChangeLog)
+class LicenseChangeLogAdmin(SeatlineAdmin):
+    list_display = (
+        "subscription",
+        "kind",
+        "effective_date",
+        "delta",
+        "quantity_after",
+        "price",
+        "status",
+        "provisioning_status",
+    )
+    list_filter = ("kind", "status", "provisioning_status", "refund", date_range("effective_date"))
+    search_fields = ("subscription__name", "subscription__contract__name", "subscription__account__name")
+    readonly_fields = (
+        "subscription",
+        "kind",
+        "effective_date",
+        "delta",
+        "quantity_after",
+        "price",
+        "cost",
+        "sales_unit",
+        "currency",
+        "refund",
+        "scheduled_change",
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ScheduledLicenseChangeLog)
+class ScheduledLicenseChangeLogAdmin(SeatlineAdmin):
+    list_display = (
+        "subscription",
+        "effective_date",
+        "target_quantity",
+        "new_price",
+        "status",
+        "failure_code",
+    )
+    list_filter = ("status", "source", date_range("effective_date"))
+    search_fields = ("subscription__name", "subscription__contract__name", "failure_message")
+    readonly_fields = ("status", "failure_code", "failure_message", "merged_change")
+    autocomplete_fields = ("subscription",)
+
+
+@admin.register(NonRecurringItem)
+class NonRecurringItemAdmin(SeatlineAdmin):
+    list_display = ("description", "contract", "quantity", "unit_price", "date", "status")
+    list_filter = ("status", "taxable", date_range("date"))
+    search_fields = ("description", "contract__name", "account__name")
+    autocomplete_fields = ("contract", "account", "product")
+
+
+@admin.register(UsageRecord)
+class UsageRecordAdmin(SeatlineAdmin):
+    list_display = (
+        "subscription",
+        "period_start",
+        "period_end",
+        "cost",
+        "markup_percent",
+        "confirmed",
+        "invoiced",
+    )
+    list_filter = ("confirmed", "invoiced", date_range("period_start"))
+    search_fields = ("subscription__name", "source_reference")
+    autocomplete_fields = ("subscription",)
