@@ -1,0 +1,264 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Errors raised by provider connectors.
+
+Every connector raises `ProviderError` (or a subclass) and nothing else for a refusal or a failure
+at the provider. An error carries:
+
+* `code`: a stable Seatline snake_case code (the class decides it, see `ProviderErrorCode`);
+* `message`: a clear human sentence in Seatline's words ("the 7-day NCE ... window has passed");
+* `provider_code`: the provider's numeric error code when it sent one (e.g. 900214), else None;
+* `provider_name`: the provider's symbolic error name when it sent one (`errorName`), else None;
+* `provider_message`: the provider's own text, verbatim (shown to staff next to ours);
+* `http_status`, `retryable`, `retry_after` (seconds) and `request_id` (MS-RequestId or similar).
+
+`ProviderError` is a `SeatlineError`, so services can let it propagate unchanged.
+`error_for_provider_code()` maps a provider code / HTTP status to the right class and message;
+each connector feeds it what its provider sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from seatline.errors import SeatlineError
+
+
+class ProviderErrorCode(StrEnum):
+    """The stable codes; services and the UI switch on these, never on provider numbers."""
+
+    WINDOW_PASSED = "provider_window_passed"
+    AGREEMENT_MISSING = "provider_agreement_missing"
+    QUANTITY_INVALID = "provider_quantity_invalid"
+    SUBSCRIPTION_SUSPENDED = "provider_subscription_suspended"
+    THROTTLED = "provider_throttled"
+    AUTH_FAILED = "provider_auth_failed"
+    NOT_FOUND = "provider_not_found"
+    CONFLICT = "provider_conflict"
+    INVALID_REQUEST = "provider_invalid_request"
+    PENDING = "provider_pending"
+    UNAVAILABLE = "provider_unavailable"
+    ERROR = "provider_error"
+
+
+class ProviderError(SeatlineError):
+    """A provider refused or failed an operation."""
+
+    code_value: ProviderErrorCode = ProviderErrorCode.ERROR
+    default_message = "the provider reported an error"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        provider_code: int | None = None,
+        provider_name: str | None = None,
+        provider_message: str | None = None,
+        http_status: int | None = None,
+        retryable: bool = False,
+        retry_after: float | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(str(self.code_value), message or self.default_message)
+        self.provider_code = provider_code
+        self.provider_name = provider_name
+        self.provider_message = provider_message
+        self.http_status = http_status
+        self.retryable = retryable
+        self.retry_after = retry_after
+        self.request_id = request_id
+
+    def __str__(self) -> str:
+        text = f"[{self.code}] {self.message}"
+        if self.provider_code is not None or self.provider_message:
+            parts = [str(self.provider_code)] if self.provider_code is not None else []
+            if self.provider_message:
+                parts.append(self.provider_message)
+            text += f" (provider: {': '.join(parts)})"
+        return text
+
+
+class ProviderWindowPassedError(ProviderError):
+    code_value = ProviderErrorCode.WINDOW_PASSED
+    default_message = "the 7-day NCE cancellation/reduction window has passed"
+
+
+class ProviderAgreementMissingError(ProviderError):
+    code_value = ProviderErrorCode.AGREEMENT_MISSING
+    default_message = (
+        "the customer's acceptance of the Microsoft Customer Agreement has not been confirmed to the provider"
+    )
+
+
+class ProviderQuantityInvalidError(ProviderError):
+    code_value = ProviderErrorCode.QUANTITY_INVALID
+    default_message = "the quantity is not allowed for this offer"
+
+
+class ProviderSubscriptionSuspendedError(ProviderError):
+    code_value = ProviderErrorCode.SUBSCRIPTION_SUSPENDED
+    default_message = "the subscription is suspended and cannot be changed; reactivate it first"
+
+
+class ProviderThrottledError(ProviderError):
+    code_value = ProviderErrorCode.THROTTLED
+    default_message = "the provider is throttling requests; retry later"
+
+
+class ProviderAuthFailedError(ProviderError):
+    code_value = ProviderErrorCode.AUTH_FAILED
+    default_message = "the provider rejected Seatline's credentials"
+
+
+class ProviderNotFoundError(ProviderError):
+    code_value = ProviderErrorCode.NOT_FOUND
+    default_message = "the provider does not know this resource"
+
+
+class ProviderConflictError(ProviderError):
+    code_value = ProviderErrorCode.CONFLICT
+    default_message = "the provider refused the change because of a conflicting state"
+
+
+class ProviderInvalidRequestError(ProviderError):
+    code_value = ProviderErrorCode.INVALID_REQUEST
+    default_message = "the provider rejected the request as invalid"
+
+
+class ProviderPendingError(ProviderError):
+    """The provider accepted the change but did not show its result within the bounded wait."""
+
+    code_value = ProviderErrorCode.PENDING
+    default_message = "the provider accepted the change but has not finished it yet"
+
+
+class ProviderUnavailableError(ProviderError):
+    code_value = ProviderErrorCode.UNAVAILABLE
+    default_message = "the provider could not be reached or failed temporarily"
+
+
+@dataclass(frozen=True)
+class _Mapping:
+    cls: type[ProviderError]
+    message: str
+
+
+# Partner Center numeric codes (reference-providers.md 1.4, 1.6, 1.7) -> Seatline error.
+PARTNER_CENTER_CODES: dict[int, _Mapping] = {
+    900213: _Mapping(ProviderWindowPassedError, "the 7-day NCE cancellation window has passed"),
+    900117: _Mapping(ProviderWindowPassedError, "the 7-day NCE cancellation window has passed"),
+    900214: _Mapping(ProviderWindowPassedError, "the 7-day NCE window for reducing seats has passed"),
+    900257: _Mapping(ProviderWindowPassedError, "the 7-day NCE window for reducing seats has passed"),
+    13605: _Mapping(
+        ProviderAgreementMissingError,
+        "the customer's acceptance of the Microsoft Customer Agreement must be confirmed before this purchase",
+    ),
+    10012: _Mapping(
+        ProviderAgreementMissingError, "the offer's attestation was not accepted on the order line"
+    ),
+    2001: _Mapping(
+        ProviderSubscriptionSuspendedError, "the quantity of a suspended subscription cannot be changed"
+    ),
+    800091: _Mapping(ProviderSubscriptionSuspendedError, "a suspended subscription cannot be updated"),
+    2002: _Mapping(ProviderQuantityInvalidError, "the quantity is outside the offer's minimum/maximum"),
+    900275: _Mapping(ProviderQuantityInvalidError, "the quantity is not allowed for this offer"),
+    10015: _Mapping(ProviderQuantityInvalidError, "the maximum number of seats per subscription is exceeded"),
+    800017: _Mapping(ProviderQuantityInvalidError, "the requested quantity is not available"),
+    800090: _Mapping(ProviderQuantityInvalidError, "the quantity cannot be decreased"),
+    800095: _Mapping(
+        ProviderQuantityInvalidError, "the seat quantity of this subscription cannot be updated"
+    ),
+    10002: _Mapping(ProviderQuantityInvalidError, "the provider's quota for this offer is not available"),
+    10003: _Mapping(ProviderQuantityInvalidError, "the provider's inventory for this offer is not available"),
+    600061: _Mapping(
+        ProviderConflictError, "an identical Microsoft Customer Agreement acceptance is already recorded"
+    ),
+    10000: _Mapping(ProviderInvalidRequestError, "the currency is not supported for this offer"),
+    10001: _Mapping(ProviderInvalidRequestError, "the catalog item id is not valid"),
+    10004: _Mapping(ProviderInvalidRequestError, "participants are not supported for this partner"),
+    10006: _Mapping(ProviderInvalidRequestError, "the provider could not process the order line"),
+    10007: _Mapping(ProviderInvalidRequestError, "the subscription is not valid for this order"),
+    10009: _Mapping(ProviderInvalidRequestError, "the sandbox limit is exceeded"),
+    10010: _Mapping(
+        ProviderInvalidRequestError, "the order line is invalid (term and billing cycle, or input)"
+    ),
+    900245: _Mapping(
+        ProviderInvalidRequestError, "the custom term end date of the scheduled change is not valid"
+    ),
+}
+
+# Cart line errors name the code instead of numbering it (CartErrorCode enum).
+PARTNER_CENTER_CART_ERROR_NAMES: dict[str, int] = {
+    "CurrencyIsNotSupported": 10000,
+    "CatalogItemIdIsNotValid": 10001,
+    "QuotaNotAvailable": 10002,
+    "InventoryNotAvailable": 10003,
+    "ParticipantsIsNotSupportedForPartner": 10004,
+    "UnableToProcessCartLineItem": 10006,
+    "SubscriptionIsNotValid": 10007,
+    "SandboxLimitExceeded": 10009,
+    "InvalidInput": 10010,
+    "AttestationNotAccepted": 10012,
+    "MaxAllowedSeatsPerSubscriptionExceeded": 10015,
+}
+
+_STATUS_MAPPING: dict[int, _Mapping] = {
+    400: _Mapping(ProviderInvalidRequestError, "the provider rejected the request as invalid"),
+    401: _Mapping(ProviderAuthFailedError, "the provider rejected Seatline's access token"),
+    403: _Mapping(ProviderAuthFailedError, "the provider refused the operation for these credentials"),
+    404: _Mapping(ProviderNotFoundError, "the provider does not know this resource"),
+    408: _Mapping(ProviderUnavailableError, "the provider timed out"),
+    409: _Mapping(
+        ProviderConflictError,
+        "the subscription is being processed (for example its renewal is in progress); retry in a few minutes",
+    ),
+    412: _Mapping(
+        ProviderConflictError, "the resource changed at the provider since it was read (ETag mismatch)"
+    ),
+    429: _Mapping(ProviderThrottledError, "the provider is throttling requests; retry later"),
+}
+
+_RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
+
+
+def parse_provider_code(value: object) -> int | None:
+    """A provider code as int ("900214", 900214 and "CatalogItemIdIsNotValid" all work), else None."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    text = str(value).strip()
+    if text.lstrip("-").isdigit():
+        return int(text)
+    return PARTNER_CENTER_CART_ERROR_NAMES.get(text)
+
+
+def error_for_provider_code(
+    *,
+    http_status: int | None,
+    provider_code: int | None,
+    provider_message: str | None = None,
+    provider_name: str | None = None,
+    retry_after: float | None = None,
+    request_id: str | None = None,
+    codes: dict[int, _Mapping] | None = None,
+) -> ProviderError:
+    """Build the Seatline error for what a provider sent: the provider code wins over the status."""
+    table = PARTNER_CENTER_CODES if codes is None else codes
+    mapping = table.get(provider_code) if provider_code is not None else None
+    if mapping is None and http_status is not None:
+        mapping = _STATUS_MAPPING.get(http_status)
+        if mapping is None and http_status >= 500:
+            mapping = _Mapping(ProviderUnavailableError, f"the provider failed with HTTP {http_status}")
+    if mapping is None:
+        mapping = _Mapping(ProviderError, "the provider reported an error")
+    return mapping.cls(
+        mapping.message,
+        provider_code=provider_code,
+        provider_name=provider_name,
+        provider_message=provider_message,
+        http_status=http_status,
+        retryable=http_status in _RETRYABLE_STATUSES if http_status is not None else False,
+        retry_after=retry_after,
+        request_id=request_id,
+    )

@@ -1,0 +1,341 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""HTTP transport for the Partner Center REST API.
+
+One `request()` is one *logical* call: it carries one `MS-RequestId` (Partner Center's idempotency
+key) for all its attempts, retries throttling (429, honouring `Retry-After`, bounded by
+`max_attempts` and `max_retry_sleep`), refreshes the token once after a 401, retries transport
+failures and 5xx for idempotent calls, and maps errors to `ProviderError`s. `iter_items()` follows
+Partner Center's continuation paging (`links.next` + `MS-ContinuationToken` + `seekOperation=Next`).
+The sleep function is injectable so tests do not wait.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import httpx
+
+from seatline import clock
+from seatline.connectors.errors import (
+    ProviderError,
+    ProviderUnavailableError,
+    error_for_provider_code,
+    parse_provider_code,
+)
+from seatline.connectors.partner_center.parsing import JsonObject, dumps, loads, obj
+from seatline.connectors.partner_center.tokens import TokenProvider
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://api.partnercenter.microsoft.com"
+CONTINUATION_HEADER = "MS-ContinuationToken"
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+RETRYABLE_SERVER_STATUSES = frozenset({500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class PartnerCenterResponse:
+    status: int
+    headers: httpx.Headers
+    data: Any  # parsed JSON (numbers with a fraction as Decimal) or None
+    request_id: str
+    correlation_id: str
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class PartnerCenterClient:
+    """Authenticated, retrying, error-mapping HTTP client for `/v1` Partner Center resources."""
+
+    def __init__(
+        self,
+        *,
+        token_provider: TokenProvider,
+        base_url: str = DEFAULT_BASE_URL,
+        http: httpx.Client | None = None,
+        timeout: float = 30.0,
+        max_attempts: int = 4,
+        max_retry_sleep: float = 30.0,
+        backoff_base: float = 1.0,
+        sleep: Callable[[float], None] = time.sleep,
+        application_name: str = "Seatline",
+        locale: str = "en-US",
+        max_pages: int = 100_000,
+        id_factory: Callable[[], str] = new_id,
+    ) -> None:
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        self.base_url = base_url.rstrip("/")
+        self.token_provider = token_provider
+        self._http = http or httpx.Client(timeout=timeout)
+        self.max_attempts = max_attempts
+        self.max_retry_sleep = max_retry_sleep
+        self.backoff_base = backoff_base
+        self.sleep = sleep
+        self.application_name = application_name
+        self.locale = locale
+        self.max_pages = max_pages
+        self._new_id = id_factory
+
+    def close(self) -> None:
+        self._http.close()
+
+    # -- one logical call ----------------------------------------------------------------------
+
+    def url(self, path: str) -> str:
+        if path.startswith(("http://", "https://")):
+            return path
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        allow_statuses: tuple[int, ...] = (),
+        idempotent: bool | None = None,
+        correlation_id: str | None = None,
+    ) -> PartnerCenterResponse:
+        """Send one logical call (retries included); 2xx and `allow_statuses` return, others raise."""
+        method = method.upper()
+        if idempotent is None:
+            idempotent = method in IDEMPOTENT_METHODS
+        request_id = self._new_id()
+        correlation_id = correlation_id or self._new_id()
+        url = self.url(path)
+        if params:
+            url = _with_query(url, {k: str(v) for k, v in params.items()})
+        content = dumps(json) if json is not None else None
+        attempt = 0
+        refreshed = False
+        force_refresh = False
+        while True:
+            attempt += 1
+            token = self.token_provider.get_token(force_refresh=force_refresh)
+            force_refresh = False
+            send_headers = {
+                "Authorization": f"Bearer {token}",
+                "Accept": "application/json",
+                "MS-RequestId": request_id,
+                "MS-CorrelationId": correlation_id,
+                "MS-Contract-Version": "v1",
+                "MS-PartnerCenter-Application": self.application_name,
+                "X-Locale": self.locale,
+            }
+            if content is not None:
+                send_headers["Content-Type"] = "application/json"
+            if headers:
+                send_headers.update(headers)
+            try:
+                response = self._http.request(method, url, content=content, headers=send_headers)
+            except httpx.TransportError as exc:
+                if idempotent and attempt < self.max_attempts:
+                    self._backoff(attempt, f"{method} {url}: {exc!r}")
+                    continue
+                raise ProviderUnavailableError(
+                    "Partner Center could not be reached",
+                    provider_message=repr(exc),
+                    retryable=True,
+                    request_id=request_id,
+                ) from exc
+            status = response.status_code
+            if status == 401 and not refreshed:
+                refreshed = True
+                force_refresh = True
+                attempt -= 1  # the token refresh does not use up a retry
+                log.info("Partner Center 401 on %s %s: refreshing the token once", method, url)
+                continue
+            if status == 429:
+                retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+                wait = retry_after if retry_after is not None else self._backoff_delay(attempt)
+                if attempt < self.max_attempts and wait <= self.max_retry_sleep:
+                    log.info("Partner Center 429 on %s %s: retrying in %ss", method, url, wait)
+                    self.sleep(wait)
+                    continue
+                raise self._error(response, request_id, retry_after=retry_after)
+            if status in RETRYABLE_SERVER_STATUSES and idempotent and attempt < self.max_attempts:
+                self._backoff(attempt, f"{method} {url}: HTTP {status}")
+                continue
+            if 200 <= status < 300 or status in allow_statuses:
+                return PartnerCenterResponse(
+                    status=status,
+                    headers=response.headers,
+                    data=_json_or_none(response),
+                    request_id=request_id,
+                    correlation_id=correlation_id,
+                )
+            raise self._error(response, request_id)
+
+    def get(self, path: str, *, params: Mapping[str, str | int] | None = None, **kwargs: Any) -> Any:
+        return self.request("GET", path, params=params, **kwargs).data
+
+    # -- paging --------------------------------------------------------------------------------
+
+    def iter_items(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        correlation_id: str | None = None,
+    ) -> Iterator[JsonObject]:
+        """Items of a collection, fetching each next page only when the caller gets that far."""
+        correlation_id = correlation_id or self._new_id()
+        response = self.request("GET", path, params=params, correlation_id=correlation_id)
+        pages = 1
+        seen_tokens: set[str] = set()
+        while True:
+            body = obj(response.data)
+            for item in body.get("items") or []:
+                if isinstance(item, dict):
+                    yield item
+            following = next_page(body)
+            if following is None:
+                return
+            url, headers = following
+            token = headers.get(CONTINUATION_HEADER, "")
+            if token and token in seen_tokens:
+                raise ProviderError(
+                    "Partner Center returned the same continuation token twice", provider_message=token
+                )
+            seen_tokens.add(token)
+            pages += 1
+            if pages > self.max_pages:
+                raise ProviderError(f"more than {self.max_pages} pages; stopping")
+            response = self.request("GET", url, headers=headers, correlation_id=correlation_id)
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _backoff_delay(self, attempt: int) -> float:
+        return min(self.backoff_base * (2 ** (attempt - 1)), self.max_retry_sleep)
+
+    def _backoff(self, attempt: int, why: str) -> None:
+        delay = self._backoff_delay(attempt)
+        log.info("Partner Center retry %s after %ss (%s)", attempt, delay, why)
+        self.sleep(delay)
+
+    def _error(
+        self, response: httpx.Response, request_id: str, *, retry_after: float | None = None
+    ) -> ProviderError:
+        return error_from_response(
+            response.status_code, response.text, request_id=request_id, retry_after=retry_after
+        )
+
+
+def error_from_response(
+    status: int, body_text: str, *, request_id: str | None = None, retry_after: float | None = None
+) -> ProviderError:
+    """The `ProviderError` for a Partner Center error response (`{code, description, errorName}`)."""
+    body: Any = None
+    if body_text:
+        try:
+            body = loads(body_text)
+        except ValueError:
+            body = None
+    details = obj(body)
+    if isinstance(details.get("error"), dict):  # OData-style {"error": {"code", "message"}}
+        details = details["error"]
+    raw_code = details.get("code", details.get("errorCode"))
+    provider_code = parse_provider_code(raw_code)
+    name = details.get("errorName") or (
+        raw_code if isinstance(raw_code, str) and not raw_code.isdigit() else None
+    )
+    message = details.get("description") or details.get("message") or details.get("errorMessage")
+    if not message and body is None and body_text:
+        message = body_text[:1024]
+    error = error_for_provider_code(
+        http_status=status,
+        provider_code=provider_code,
+        provider_message=str(message) if message else None,
+        provider_name=str(name) if name else None,
+        retry_after=retry_after,
+        request_id=request_id,
+    )
+    if details.get("isRetryable") is True:
+        error.retryable = True
+    return error
+
+
+def next_page(body: JsonObject) -> tuple[str, dict[str, str]] | None:
+    """(url, headers) of the next page from a collection body, or None on the last page."""
+    following = obj(obj(body.get("links")).get("next"))
+    if not following:
+        return None
+    headers: dict[str, str] = {}
+    raw_headers = following.get("headers") or []
+    if isinstance(raw_headers, dict):
+        raw_headers = [{"key": k, "value": v} for k, v in raw_headers.items()]
+    for entry in raw_headers:
+        if isinstance(entry, dict) and entry.get("key"):
+            key = str(entry["key"])
+            if key.lower() == CONTINUATION_HEADER.lower():
+                key = CONTINUATION_HEADER
+            headers[key] = str(entry.get("value", ""))
+    if CONTINUATION_HEADER not in headers and body.get("continuationToken"):
+        headers[CONTINUATION_HEADER] = str(body["continuationToken"])
+    uri = str(following.get("uri") or "")
+    if not uri:
+        return None
+    return _with_query(_v1_path(uri), {"seekOperation": "Next"}, keep_existing=True), headers
+
+
+def _v1_path(uri: str) -> str:
+    """Partner Center writes next links as "/v1/customers?..." or as "/invoices/..." (no /v1)."""
+    if uri.startswith(("http://", "https://")):
+        return uri
+    path = uri if uri.startswith("/") else f"/{uri}"
+    if not path.startswith("/v1/"):
+        path = f"/v1{path}"
+    return path
+
+
+def _with_query(url: str, params: Mapping[str, str], *, keep_existing: bool = False) -> str:
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    for key, value in params.items():
+        present = next((k for k in query if k.lower() == key.lower()), None)
+        if present is not None and keep_existing:
+            continue
+        if present is not None:
+            del query[present]
+        query[key] = value
+    return parts._replace(query=urlencode(query)).geturl()
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """`Retry-After` as seconds: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - clock.now()).total_seconds())
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    if not response.content:
+        return None
+    try:
+        return loads(response.text)
+    except ValueError:
+        return None
