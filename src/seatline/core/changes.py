@@ -1,0 +1,193 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Subscription lines: a cycle's own lines and the change lines of invoiced days (section 6).
+
+Everything is derived from snapshots on every call (pure and stateless), so a re-run bills
+nothing twice: what was billed is read back from `BilledLine` rows.
+
+The billed record of a (subscription, day) is kept as price layers: each billed line covering
+the day contributes `quantity` seats at its MUSP (`unit_price / unit_months`); a credit removes
+seats, first from the most recent layers with its own price, then from the most recent ones.
+`billed` lines must be given oldest first (document order).
+
+For every invoiced day where the quantity in force differs from the billed quantity:
+- higher: the difference is charged (`proration`) at the price in force that day;
+- lower, policy advance, and the day is governed by a refunded reduction: the difference is
+  credited (`credit`, negative) at the prices those seats were billed at, most recent layers
+  first;
+- lower otherwise: nothing (the customer keeps the seats already paid for).
+Consecutive days of one cycle with the same difference and prices make one line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import NamedTuple
+
+from seatline.core.periods import ONE_DAY
+from seatline.core.timeline import ZERO_STATE, State, StepFunction, pieces
+from seatline.core.types import CREDIT, PRORATION, RECURRING, BilledLine, ContractTerms, Cycle
+
+ADVANCE = "advance"
+
+
+class SubLine(NamedTuple):
+    """A subscription line before amounts: `quantity` seats at `unit_price` over [start, end]."""
+
+    type: str
+    quantity: int
+    unit_price: Decimal
+    unit_months: int
+    start: dt.date
+    end: dt.date
+    cycle: Cycle
+
+
+Part = tuple[str, int, Decimal, int]  # (type, signed quantity, unit price, unit months)
+
+
+def billed_steps(lines: Sequence[BilledLine]) -> StepFunction:
+    """The billed quantity per day (sum of the signed quantities of the lines covering it)."""
+    events: dict[dt.date, int] = {}
+    for line in lines:
+        events[line.period_start] = events.get(line.period_start, 0) + line.quantity
+        after = line.period_end + ONE_DAY
+        events[after] = events.get(after, 0) - line.quantity
+    steps: list[tuple[dt.date, int]] = []
+    total = 0
+    for day in sorted(events):
+        total += events[day]
+        if not steps or steps[-1][1] != total:
+            steps.append((day, total))
+    return StepFunction(steps, 0)
+
+
+def cycle_steps(cycles: Sequence[Cycle]) -> StepFunction:
+    """Which of `cycles` holds a day (None outside them)."""
+    points: dict[dt.date, Cycle | None] = {}
+    for cycle in cycles:
+        points.setdefault(cycle.end + ONE_DAY, None)
+    for cycle in cycles:
+        points[cycle.start] = cycle
+    return StepFunction(sorted(points.items()), None)
+
+
+def layers_on(lines: Sequence[BilledLine], day: dt.date) -> list[list[object]]:
+    """The billed price layers of a day, oldest first: [seats, unit_price, unit_months]."""
+    layers: list[list[object]] = []
+    for line in lines:
+        if not (line.period_start <= day <= line.period_end) or line.quantity == 0:
+            continue
+        if line.quantity > 0:
+            layers.append([line.quantity, line.unit_price, line.unit_months])
+            continue
+        remaining = -line.quantity
+        for same_price_first in (True, False):
+            for layer in reversed(layers):
+                if remaining == 0:
+                    break
+                if same_price_first and (layer[1] != line.unit_price or layer[2] != line.unit_months):
+                    continue
+                taken = min(remaining, layer[0])  # type: ignore[call-overload]
+                layer[0] -= taken  # type: ignore[operator]
+                remaining -= taken
+        layers = [layer for layer in layers if layer[0]]
+    return layers
+
+
+def credit_parts(
+    lines: Sequence[BilledLine], day: dt.date, seats: int, state: State, unit_months: int
+) -> tuple[Part, ...]:
+    """Credit `seats` seats of `day` at the prices they were billed at, most recent first."""
+    parts: list[Part] = []
+    for seats_in_layer, price, months in reversed(layers_on(lines, day)):
+        if seats == 0:
+            break
+        taken = min(seats, seats_in_layer)  # type: ignore[type-var]
+        parts.append((CREDIT, -taken, price, months))  # type: ignore[arg-type]
+        seats -= taken
+    if seats:  # billed record without layers (should not happen): credit at the current price
+        parts.append((CREDIT, -seats, state.price or Decimal("0"), unit_months))
+    return tuple(parts)
+
+
+def cycle_lines(
+    terms: ContractTerms, cycle: Cycle, timeline: StepFunction, unit_months: int
+) -> list[SubLine]:
+    """The lines of the cycle itself: one per segment of constant quantity and price."""
+    segments: list[list[object]] = []  # [start, end, quantity, price]
+    for start, end, (state,) in pieces(cycle.start, cycle.end, [timeline]):
+        if segments and segments[-1][2] == state.quantity and segments[-1][3] == state.price:
+            segments[-1][1] = end
+        else:
+            segments.append([start, end, state.quantity, state.price])
+    out: list[SubLine] = []
+    for start, end, quantity, price in segments:
+        if quantity <= 0:  # type: ignore[operator]
+            continue
+        whole = start == cycle.start and end == cycle.full_end
+        out.append(
+            SubLine(
+                RECURRING if whole else PRORATION,
+                quantity,  # type: ignore[arg-type]
+                price,  # type: ignore[arg-type]
+                unit_months,
+                start,  # type: ignore[arg-type]
+                end,  # type: ignore[arg-type]
+                cycle,
+            )
+        )
+    return out
+
+
+def change_lines(
+    terms: ContractTerms,
+    invoiced: Sequence[Cycle],
+    timeline: StepFunction,
+    billed: Sequence[BilledLine],
+    unit_months: int,
+) -> list[SubLine]:
+    """The change lines of the invoiced days of one subscription (see module doc)."""
+    if not invoiced:
+        return []
+    billed_fn = billed_steps(billed)
+    cycles_fn = cycle_steps(invoiced)
+    first = min(cycle.start for cycle in invoiced)
+    starts = [d for d in (timeline.dates[:1] + billed_fn.dates[:1]) if d]
+    if not starts:
+        return []
+    a = max(first, min(starts))
+    b = max(cycle.end for cycle in invoiced)
+    refunds = terms.policy == ADVANCE
+    out: list[SubLine] = []
+    previous: tuple[Cycle, tuple[Part, ...], dt.date] | None = None
+    runs: list[list[object]] = []  # [cycle, parts, start, end]
+    for start, end, (cycle, state, quantity) in pieces(a, b, [cycles_fn, timeline, billed_fn]):
+        if cycle is None:
+            previous = None
+            continue
+        state = state or ZERO_STATE
+        difference = state.quantity - quantity
+        parts: tuple[Part, ...] = ()
+        if difference > 0:
+            parts = ((PRORATION, difference, state.price or Decimal("0"), unit_months),)
+        elif difference < 0 and refunds and state.refund:
+            parts = credit_parts(billed, start, -difference, state, unit_months)
+        if not parts:
+            previous = None
+            continue
+        if (
+            previous is not None
+            and previous[0] == cycle
+            and previous[1] == parts
+            and previous[2] + ONE_DAY == start
+        ):
+            runs[-1][3] = end
+        else:
+            runs.append([cycle, parts, start, end])
+        previous = (cycle, parts, end)
+    for cycle, parts, start, end in runs:
+        for type_, seats, price, months in parts:  # type: ignore[attr-defined]
+            out.append(SubLine(type_, seats, price, months, start, end, cycle))  # type: ignore[arg-type]
+    return out
