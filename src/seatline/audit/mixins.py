@@ -8,8 +8,10 @@ use them record their own events.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any, ClassVar
 
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from seatline.audit.models import AuditEvent
@@ -29,11 +31,17 @@ class AuditedModel(models.Model):
         return instance
 
     def _audit_values(self) -> dict[str, Any]:
-        return {
-            field.attname: getattr(self, field.attname, None)
-            for field in self._meta.concrete_fields
-            if field.attname not in self.audit_exclude
-        }
+        values: dict[str, Any] = {}
+        for field in self._meta.concrete_fields:
+            if field.attname in self.audit_exclude:
+                continue
+            value = getattr(self, field.attname, None)
+            if value is not None and not field.is_relation:
+                # Invalid input is reported by full_clean; the audit then keeps the raw value.
+                with contextlib.suppress(ValidationError, TypeError, ValueError):
+                    value = field.to_python(value)
+            values[field.attname] = value
+        return values
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         creating = self._state.adding

@@ -68,3 +68,11 @@ class BundleAdmin(SeatlineAdmin):
     list_display = ("name", "product", "published")
     search_fields = ("name",)
     inlines = (BundleItemInline,)
+
+
+@admin.register(BundleItem)
+class BundleItemAdmin(SeatlineAdmin):
+    list_display = ("bundle", "product", "default_quantity", "billable")
+    list_filter = ("bundle", "billable")
+    search_fields = ("bundle__name", "product__name")
+    autocomplete_fields = ("product",)

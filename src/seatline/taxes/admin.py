@@ -34,3 +34,10 @@ class TaxCategoryAdmin(SeatlineAdmin):
 class CountryAliasAdmin(SeatlineAdmin):
     list_display = ("alias", "country")
     search_fields = ("alias", "country")
+
+
+@admin.register(TaxRate)
+class TaxRateAdmin(SeatlineAdmin):
+    list_display = ("name", "group", "percent", "position")
+    list_filter = ("group__country",)
+    search_fields = ("name", "group__name")
