@@ -1,0 +1,387 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""The scenario file (docs: /work/shared/spec/scenarios.md), validated strictly into frozen dataclasses.
+
+Unknown keys, wrong types, bad dates, unknown enum values, references to undeclared ids and
+missing required keys are `ScenarioError`s naming the key path and the line. Amounts are read
+from the scalar's original text as `Decimal`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from seatline.simulate.events import Event, read_event
+from seatline.simulate.yamlnodes import Node, ScenarioError, compose
+
+__all__ = [
+    "Account",
+    "Contract",
+    "Event",
+    "Run",
+    "Scenario",
+    "ScenarioError",
+    "Settings",
+    "Subscription",
+    "TaxRate",
+    "TaxRateGroup",
+    "load_scenario",
+    "parse_scenario",
+]
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+FREQUENCIES = ("monthly", "quarterly", "annual", "triennial")
+UNITS = FREQUENCIES
+PAYMENT_TERMS = ("due_on_receipt", "net15", "net30", "net45", "net60", "net90")
+
+
+@dataclass(frozen=True)
+class Settings:
+    time_zone: str = "UTC"
+    generate_refunds: bool = False
+    invoice_date_basis: str = "cycle"
+    cli_weekday: str = "friday"
+
+    @property
+    def cli_weekday_number(self) -> int:
+        return WEEKDAYS.index(self.cli_weekday)
+
+
+@dataclass(frozen=True)
+class TaxRate:
+    name: str
+    percent: Decimal
+
+
+@dataclass(frozen=True)
+class TaxRateGroup:
+    id: str
+    country: str  # ISO 3166 alpha-2
+    region: str
+    rates: tuple[TaxRate, ...]
+    line: int | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Account:
+    id: str
+    name: str
+    country: str = ""
+    region: str = ""
+    tax_exempt: bool = False
+    line: int | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Contract:
+    id: str
+    account: str
+    start: dt.date
+    type: str = "recurring"
+    frequency: str | None = None
+    policy: str = "advance"
+    prorate_unit: str = "days"
+    end: dt.date | None = None
+    auto_renew: bool = False
+    payment_terms: str = "net30"
+    process_refunds: str = "use_global"
+    invoice_offset_days: int = 1
+    change_log_invoices: str | None = None  # None: the default for the frequency
+    discount_percent: Decimal = Decimal(0)
+    minimum_commitment: Decimal = Decimal(0)
+    line: int | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Subscription:
+    id: str
+    contract: str
+    product: str
+    start: dt.date
+    kind: str = "license"
+    quantity: int = 1
+    price: Decimal = Decimal(0)
+    unit: str = "monthly"
+    cost: Decimal = Decimal(0)
+    qrb: str | None = None
+    qrw_days: int | None = None
+    term_months: int | None = None
+    taxable: bool = True
+    markup_percent: Decimal | None = None
+    line: int | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Run:
+    start: dt.date
+    end: dt.date
+
+    def days(self) -> list[dt.date]:
+        count = (self.end - self.start).days + 1
+        return [self.start + dt.timedelta(days=offset) for offset in range(count)]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    run: Run
+    settings: Settings = field(default_factory=Settings)
+    currency: str = "USD"
+    tax_rate_groups: tuple[TaxRateGroup, ...] = ()
+    accounts: tuple[Account, ...] = ()
+    contracts: tuple[Contract, ...] = ()
+    subscriptions: tuple[Subscription, ...] = ()
+    events: tuple[Event, ...] = ()
+
+
+TOP_KEYS = frozenset("settings currency tax_rate_groups accounts contracts subscriptions events run".split())
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"cannot read the file: {exc}", "", None) from exc
+    return parse_scenario(text)
+
+
+def parse_scenario(text: str) -> Scenario:
+    root = compose(text)
+    if root is None:
+        raise ScenarioError("the file is empty", "", None)
+    top = Node(root, "").mapping(TOP_KEYS)
+    settings = top.get("settings", _settings, Settings())
+    currency = top.get("currency", _currency, "USD")
+    groups = tuple(_tax_group(node) for node in top.get("tax_rate_groups", Node.sequence, []))
+    _unique(groups, top, "tax_rate_groups")
+    accounts = tuple(_account(node) for node in top.get("accounts", Node.sequence, []))
+    _unique(accounts, top, "accounts")
+    account_ids = {account.id for account in accounts}
+    contract_nodes = top.get("contracts", Node.sequence, [])
+    contracts = tuple(_contract(node, account_ids) for node in contract_nodes)
+    _unique(contracts, top, "contracts")
+    contract_by_id = {contract.id: contract for contract in contracts}
+    subscriptions = tuple(
+        _subscription(node, contract_by_id) for node in top.get("subscriptions", Node.sequence, [])
+    )
+    _unique(subscriptions, top, "subscriptions")
+    run = top.need("run", _run)
+    events = tuple(read_event(node, run.start, run.end) for node in top.get("events", Node.sequence, []))
+    return Scenario(
+        run=run,
+        settings=settings,
+        currency=currency,
+        tax_rate_groups=groups,
+        accounts=accounts,
+        contracts=contracts,
+        subscriptions=subscriptions,
+        events=events,
+    )
+
+
+def _unique(items: tuple, top, section: str) -> None:  # type: ignore[no-untyped-def]
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        if item.id in seen:
+            node = top.required(section).sequence()[index]
+            raise ScenarioError(f"duplicate id {item.id!r}", f"{node.path}.id", node.line)
+        seen.add(item.id)
+
+
+def _settings(node: Node) -> Settings:
+    m = node.mapping({"time_zone", "generate_refunds", "invoice_date_basis", "cli_weekday"})
+    return Settings(
+        time_zone=m.get("time_zone", _time_zone, "UTC"),
+        generate_refunds=m.get("generate_refunds", Node.boolean, False),
+        invoice_date_basis=m.get("invoice_date_basis", lambda n: n.enum(("cycle", "generation")), "cycle"),
+        cli_weekday=m.get("cli_weekday", _weekday, "friday"),
+    )
+
+
+def _time_zone(node: Node) -> str:
+    name = node.text()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise node.error(f"unknown time zone {name!r}") from exc
+    return name
+
+
+def _weekday(node: Node) -> str:
+    value = node.text().lower()
+    if value not in WEEKDAYS:
+        raise node.error(f"unknown value {node.text()!r}, expected one of {', '.join(WEEKDAYS)}")
+    return value
+
+
+def _currency(node: Node) -> str:
+    from babel.numbers import list_currencies
+
+    code = node.text()
+    if code not in list_currencies():
+        raise node.error(f"unknown currency {code!r} (an ISO 4217 code such as USD)")
+    return code
+
+
+def _country_code(node: Node) -> str:
+    import pycountry
+
+    name = node.text()
+    folded = name.casefold()
+    for country in pycountry.countries:
+        names = {country.alpha_2, country.alpha_3, country.name, getattr(country, "official_name", "")}
+        names.add(getattr(country, "common_name", ""))
+        if folded in {candidate.casefold() for candidate in names if candidate}:
+            return str(country.alpha_2)
+    raise node.error(f"unknown country {name!r} (an ISO 3166 code or English name)")
+
+
+def _percent(node: Node, low: Decimal = Decimal(0), high: Decimal = Decimal(100)) -> Decimal:
+    value = node.decimal()
+    if not low <= value <= high:
+        raise node.error(f"must be between {low} and {high}, got {value}")
+    return value
+
+
+def _amount(node: Node) -> Decimal:
+    value = node.decimal()
+    if value < 0:
+        raise node.error(f"must not be negative, got {value}")
+    return value
+
+
+def _tax_group(node: Node) -> TaxRateGroup:
+    m = node.mapping({"id", "country", "region", "rates"})
+    rates = []
+    for rate_node in m.need("rates", Node.sequence):
+        r = rate_node.mapping({"name", "percent"})
+        rates.append(TaxRate(name=r.need("name", Node.text), percent=r.need("percent", _percent)))
+    if not rates:
+        raise m.required("rates").error("a tax rate group needs at least one rate")
+    return TaxRateGroup(
+        id=m.need("id", Node.identifier),
+        country=m.need("country", _country_code),
+        region=m.get("region", Node.text, ""),
+        rates=tuple(rates),
+        line=node.line,
+    )
+
+
+def _account(node: Node) -> Account:
+    m = node.mapping({"id", "name", "country", "region", "tax_exempt"})
+    account_id = m.need("id", Node.identifier)
+    return Account(
+        id=account_id,
+        name=m.get("name", Node.text, account_id),
+        country=m.get("country", Node.text, ""),
+        region=m.get("region", Node.text, ""),
+        tax_exempt=m.get("tax_exempt", Node.boolean, False),
+        line=node.line,
+    )
+
+
+CONTRACT_KEYS = frozenset(
+    "id account type frequency policy prorate_unit start end auto_renew payment_terms process_refunds invoice_offset_days change_log_invoices discount_percent minimum_commitment".split()
+)
+
+
+def _reference(node: Node, known: set[str] | dict, what: str) -> str:
+    value = node.identifier()
+    if value not in known:
+        raise node.error(f"unknown {what} {value!r} (not declared in {what}s)")
+    return value
+
+
+def _contract(node: Node, account_ids: set[str]) -> Contract:
+    m = node.mapping(CONTRACT_KEYS)
+    kind = m.get("type", lambda n: n.enum(("recurring", "non_recurring")), "recurring")
+    frequency = m.get("frequency", lambda n: n.enum(FREQUENCIES))
+    if kind == "recurring" and frequency is None:
+        raise ScenarioError(
+            "missing required key 'frequency' (recurring contract)", f"{node.path}.frequency", node.line
+        )
+    if kind == "non_recurring":
+        for key in ("frequency", "policy", "change_log_invoices"):
+            if key in m:
+                raise m.required(key).error("only for recurring contracts")
+    start = m.need("start", Node.date)
+    end = m.get("end", Node.date)
+    if end is not None and end < start:
+        raise m.required("end").error(f"the end {end} is before the start {start}")
+    return Contract(
+        id=m.need("id", Node.identifier),
+        account=m.need("account", lambda n: _reference(n, account_ids, "account")),
+        start=start,
+        type=kind,
+        frequency=frequency,
+        policy=m.get("policy", lambda n: n.enum(("advance", "arrears")), "advance"),
+        prorate_unit=m.get("prorate_unit", lambda n: n.enum(("days", "months")), "days"),
+        end=end,
+        auto_renew=m.get("auto_renew", Node.boolean, False),
+        payment_terms=m.get("payment_terms", lambda n: n.enum(PAYMENT_TERMS), "net30"),
+        process_refunds=m.get(
+            "process_refunds",
+            lambda n: n.enum(("use_global", "yes", "no"), yaml11={True: "yes", False: "no"}),
+            "use_global",
+        ),
+        invoice_offset_days=m.get("invoice_offset_days", lambda n: n.integer(minimum=-28, maximum=28), 1),
+        change_log_invoices=m.get(
+            "change_log_invoices", lambda n: n.enum(("off", "weekly", "monthly"), yaml11={False: "off"})
+        ),
+        discount_percent=m.get("discount_percent", _percent, Decimal(0)),
+        minimum_commitment=m.get("minimum_commitment", _amount, Decimal(0)),
+        line=node.line,
+    )
+
+
+SUBSCRIPTION_KEYS = frozenset(
+    "id contract product kind quantity price unit cost start qrb qrw_days term_months taxable markup_percent".split()
+)
+
+
+def _subscription(node: Node, contracts: dict[str, Contract]) -> Subscription:
+    m = node.mapping(SUBSCRIPTION_KEYS)
+    contract_id = m.need("contract", lambda n: _reference(n, contracts, "contract"))
+    kind = m.get("kind", lambda n: n.enum(("license", "service", "usage")), "license")
+    if kind == "usage":
+        quantity = m.get("quantity", lambda n: n.integer(minimum=1, maximum=1), 1)
+        price = m.get("price", _amount, Decimal(0))
+    else:
+        quantity = m.need("quantity", lambda n: n.integer(minimum=1))
+        price = m.need("price", _amount)
+    qrb = m.get("qrb", lambda n: n.enum(("allowed", "disallowed", "window")))
+    qrw_days = m.get("qrw_days", lambda n: n.integer(minimum=1))
+    if qrb == "window" and qrw_days is None:
+        raise ScenarioError(
+            "missing required key 'qrw_days' (qrb: window)", f"{node.path}.qrw_days", node.line
+        )
+    if qrb != "window" and qrw_days is not None:
+        raise m.required("qrw_days").error("only with qrb: window")
+    return Subscription(
+        id=m.need("id", Node.identifier),
+        contract=contract_id,
+        product=m.need("product", Node.text),
+        start=m.get("start", Node.date, contracts[contract_id].start),
+        kind=kind,
+        quantity=quantity,
+        price=price,
+        unit=m.get("unit", lambda n: n.enum(UNITS), "monthly"),
+        cost=m.get("cost", _amount, Decimal(0)),
+        qrb=qrb,
+        qrw_days=qrw_days,
+        term_months=m.get("term_months", lambda n: n.integer(minimum=1)),
+        taxable=m.get("taxable", Node.boolean, True),
+        markup_percent=m.get("markup_percent", lambda n: _percent(n, Decimal(-100), Decimal(1000))),
+        line=node.line,
+    )
+
+
+def _run(node: Node) -> Run:
+    m = node.mapping({"from", "to"})
+    start = m.need("from", Node.date)
+    end = m.need("to", Node.date)
+    if end < start:
+        raise m.required("to").error(f"the run ends ({end}) before it starts ({start})")
+    return Run(start=start, end=end)
