@@ -1,0 +1,284 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Partner Center connector against the simulator: retries, tokens, paging, PATCH, error codes."""
+
+from __future__ import annotations
+
+import pytest
+
+from seatline.connectors.base import NextTermInstructions, OrderLine, ProviderSubscription, SubscriptionStatus
+from seatline.connectors.errors import (
+    ProviderAuthFailedError,
+    ProviderConflictError,
+    ProviderError,
+    ProviderInvalidRequestError,
+    ProviderNotFoundError,
+    ProviderQuantityInvalidError,
+    ProviderSubscriptionSuspendedError,
+    ProviderThrottledError,
+)
+from seatline.connectors.partner_center.connector import PartnerCenterConnector
+from seatline.connectors.partner_center.tokens import InMemoryTokenStore, RefreshTokenProvider
+from tests.connectors.simulator import (
+    BASIC,
+    CountingClientCredentials,
+    Recorder,
+    Sim,
+    acceptance,
+    customer_request,
+    make_connector,
+)
+
+PATCH_ROUTE = "PATCH /v1/customers/*/subscriptions/*"
+
+
+def _buy(connector: PartnerCenterConnector, name: str = "Contoso", quantity: int = 5) -> ProviderSubscription:
+    customer = connector.create_customer(customer_request(name))
+    connector.accept_customer_agreement(customer.id, acceptance())
+    line = OrderLine(offer_id=BASIC, quantity=quantity, term_duration="P1Y", billing_cycle="monthly")
+    (subscription,) = connector.order_subscriptions(customer.id, [line]).subscriptions
+    return subscription
+
+
+def test_429_is_retried_honouring_retry_after(
+    sim: Sim, connector: PartnerCenterConnector, sleeps: list[float], recorder: Recorder
+) -> None:
+    subscription = _buy(connector)
+    sim.control("faults", {"route": PATCH_ROUTE, "status": 429, "retry_after": 1, "count": 2})
+    changed = connector.change_quantity(subscription.customer_id, subscription.id, 7)
+    assert changed.quantity == 7
+    assert sleeps == [1.0, 1.0]
+    patches = recorder.to("PATCH", f"/subscriptions/{subscription.id}")
+    assert len(patches) == 3
+    assert len({p.headers["MS-RequestId"] for p in patches}) == 1  # one logical call
+
+
+def test_429_beyond_max_attempts_raises_throttled(
+    sim: Sim, connector: PartnerCenterConnector, sleeps: list[float]
+) -> None:
+    subscription = _buy(connector)
+    sim.control("faults", {"route": PATCH_ROUTE, "status": 429, "retry_after": 1, "count": 10})
+    with pytest.raises(ProviderThrottledError) as caught:
+        connector.change_quantity(subscription.customer_id, subscription.id, 7)
+    assert (caught.value.code, caught.value.retry_after, caught.value.http_status) == (
+        "provider_throttled",
+        1.0,
+        429,
+    )
+    assert sleeps == [1.0, 1.0, 1.0]
+
+
+def test_409_during_renewal_is_a_retryable_conflict(sim: Sim, connector: PartnerCenterConnector) -> None:
+    subscription = _buy(connector)
+    sim.control("faults", {"route": PATCH_ROUTE, "status": 409, "count": 1})
+    with pytest.raises(ProviderConflictError) as caught:
+        connector.change_quantity(subscription.customer_id, subscription.id, 7)
+    assert (caught.value.code, caught.value.http_status, caught.value.retryable) == (
+        "provider_conflict",
+        409,
+        True,
+    )
+    assert connector.change_quantity(subscription.customer_id, subscription.id, 7).quantity == 7
+
+
+def test_expired_access_token_is_refreshed_once(sim: Sim, sleeps: list[float], recorder: Recorder) -> None:
+    sim.control("config", {"strict_auth": True, "token_lifetime": 3600})
+    connector = make_connector(sim, sleeps, recorder)
+    tokens = connector.client.token_provider
+    counting = CountingClientCredentials(
+        tenant_id="5d6f1e3a-0000-4c1b-9a8e-5ea71111e000",
+        client_id="seatline-app",
+        client_secret="secret",
+        authority=sim.url,
+    )
+    connector.client.token_provider = counting
+    assert tokens is not counting
+    customer = connector.create_customer(customer_request("Fabrikam"))
+    assert counting.acquired == 1
+    sim.advance("PT2H")  # simulator clock: the token is now expired, our cache does not know
+    assert connector.find_customer(customer_id=customer.id) == connector.find_customer(
+        customer_id=customer.id
+    )
+    assert counting.acquired == 2
+    statuses = [r.headers["Authorization"] for r in recorder.to("GET", f"/v1/customers/{customer.id}")]
+    assert len(statuses) == 3  # 401 with the old token, then the same call with a new one, then a cached call
+    assert statuses[0] != statuses[1] == statuses[2]
+    connector.close()
+
+
+def test_forged_token_is_an_auth_failure(sim: Sim, sleeps: list[float], recorder: Recorder) -> None:
+    sim.control("config", {"strict_auth": True})
+    connector = make_connector(sim, sleeps, recorder, auth="static", access_token="forged")
+    with pytest.raises(ProviderAuthFailedError) as caught:
+        connector.list_invoices()
+    assert (caught.value.code, caught.value.http_status) == ("provider_auth_failed", 401)
+    connector.close()
+
+
+def test_refresh_token_rotation_against_the_simulator(sim: Sim) -> None:
+    import httpx
+
+    tenant = "5d6f1e3a-0000-4c1b-9a8e-5ea71111e000"
+    # The consent step is out of band; the simulator hands out a first refresh token on request.
+    first = httpx.post(
+        f"{sim.url}/{tenant}/oauth2/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": "seatline-app",
+            "client_secret": "s",
+            "resource": "https://api.partnercenter.microsoft.com",
+            "scope": "offline_access",
+        },
+    ).json()
+    refresh_token = (
+        first.get("refresh_token")
+        or sim.control("refresh_token", {"client_id": "seatline-app"})["refresh_token"]
+    )
+    store = InMemoryTokenStore()
+    provider = RefreshTokenProvider(
+        tenant_id=tenant,
+        client_id="seatline-app",
+        client_secret="s",
+        store=store,
+        store_key="pc",
+        refresh_token=refresh_token,
+        authority=sim.url,
+    )
+    provider.get_token()
+    rotated = store.load_refresh_token("pc")
+    assert rotated and rotated != refresh_token
+    provider.get_token(force_refresh=True)
+    assert store.load_refresh_token("pc") not in (None, refresh_token, rotated)
+    store.save_refresh_token("pc", rotated)  # reuse of a redeemed refresh token
+    with pytest.raises(ProviderAuthFailedError) as caught:
+        provider.get_token(force_refresh=True)
+    assert (caught.value.provider_name, caught.value.http_status) == ("invalid_grant", 400)
+
+
+def test_customer_list_follows_continuation_pages(sim: Sim, sleeps: list[float], recorder: Recorder) -> None:
+    sim.control("config", {"page_size": 2})
+    connector = make_connector(sim, sleeps, recorder, customer_page_size=2)
+    names = ["Alpha", "Bravo", "Charlie", "Delta", "Echo"]
+    created = [connector.create_customer(customer_request(name)).id for name in names]
+    before = len(recorder.requests)
+    listed = [customer.id for customer in connector.list_customers()]
+    assert listed == created
+    pages = recorder.requests[before:]
+    assert len(pages) == 3
+    assert [p.url.params.get("seekOperation") for p in pages] == [None, "Next", "Next"]
+    assert [bool(p.headers.get("MS-ContinuationToken")) for p in pages] == [False, True, True]
+    assert connector.find_customer(domain="DELTA.onmicrosoft.com").id == created[3]
+    assert connector.find_customer(domain="nobody.onmicrosoft.com") is None
+    connector.close()
+
+
+def test_patch_sends_the_full_body_so_auto_renew_survives(
+    sim: Sim, connector: PartnerCenterConnector, recorder: Recorder
+) -> None:
+    subscription = _buy(connector)
+    assert subscription.auto_renew is True
+    changed = connector.change_quantity(subscription.customer_id, subscription.id, 6)
+    assert (changed.quantity, changed.auto_renew) == (6, True)
+    (patch,) = recorder.to("PATCH", f"/subscriptions/{subscription.id}")
+    assert patch.headers.get("If-Match")
+    assert b'"autoRenewEnabled":true' in patch.content
+
+    # The documented trap the full body avoids: a minimal PATCH turns auto-renew off.
+    path = f"/v1/customers/{subscription.customer_id}/subscriptions/{subscription.id}"
+    connector.client.request("PATCH", path, json={"quantity": 7})
+    assert connector.get_subscription(subscription.customer_id, subscription.id).auto_renew is False
+
+
+def test_auto_renew_and_scheduled_next_term(sim: Sim, connector: PartnerCenterConnector) -> None:
+    subscription = _buy(connector)
+    customer_id = subscription.customer_id
+    instructions = NextTermInstructions(
+        offer_id=BASIC, term_duration="P1Y", billing_cycle="monthly", quantity=3
+    )
+    scheduled = connector.schedule_next_term(customer_id, subscription.id, instructions)
+    assert scheduled.next_term == instructions
+    assert scheduled.auto_renew is True
+    assert connector.get_subscription(customer_id, subscription.id).next_term == instructions
+    off = connector.set_auto_renew(customer_id, subscription.id, False)
+    assert (off.auto_renew, off.next_term) == (False, None)
+    assert connector.set_auto_renew(customer_id, subscription.id, True).auto_renew is True
+
+
+def test_suspended_subscription_refuses_quantity_changes(sim: Sim, connector: PartnerCenterConnector) -> None:
+    subscription = _buy(connector)
+    customer_id = subscription.customer_id
+    suspended = connector.suspend(customer_id, subscription.id)
+    assert (suspended.status, suspended.auto_renew) == (SubscriptionStatus.SUSPENDED, False)
+    with pytest.raises(ProviderSubscriptionSuspendedError) as caught:
+        connector.change_quantity(customer_id, subscription.id, 9)
+    assert caught.value.code == "provider_subscription_suspended"
+    assert caught.value.provider_code in (2001, 800091)
+    assert caught.value.provider_message
+    assert connector.activate(customer_id, subscription.id).status == SubscriptionStatus.ACTIVE
+    assert connector.change_quantity(customer_id, subscription.id, 9).quantity == 9
+
+
+def test_quantity_outside_the_offer_limits(sim: Sim, connector: PartnerCenterConnector) -> None:
+    subscription = _buy(connector)
+    with pytest.raises(ProviderQuantityInvalidError) as caught:
+        connector.change_quantity(subscription.customer_id, subscription.id, 100_000)
+    assert caught.value.code == "provider_quantity_invalid"
+    assert caught.value.provider_code in (2002, 900275)
+    line = OrderLine(offer_id=BASIC, quantity=100_000, term_duration="P1Y", billing_cycle="monthly")
+    with pytest.raises(ProviderQuantityInvalidError) as order_error:
+        connector.order_subscriptions(subscription.customer_id, [line])
+    assert order_error.value.provider_code in (10015, 900275)
+
+
+def test_invalid_order_lines(sim: Sim, connector: PartnerCenterConnector) -> None:
+    subscription = _buy(connector)
+    bad_item = OrderLine(offer_id="NOPE:0001:NOPE", quantity=1, term_duration="P1Y", billing_cycle="monthly")
+    with pytest.raises(ProviderInvalidRequestError) as caught:
+        connector.order_subscriptions(subscription.customer_id, [bad_item])
+    assert (caught.value.code, caught.value.provider_code) == ("provider_invalid_request", 10001)
+    bad_term = OrderLine(offer_id=BASIC, quantity=1, term_duration="P1M", billing_cycle="annual")
+    with pytest.raises(ProviderInvalidRequestError) as term_error:
+        connector.order_subscriptions(subscription.customer_id, [bad_term])
+    assert term_error.value.provider_code == 10010
+
+
+def test_agreement_already_exists_and_not_found(sim: Sim, connector: PartnerCenterConnector) -> None:
+    subscription = _buy(connector)
+    customer_id = subscription.customer_id
+    existing = connector.list_customer_agreements(customer_id)[0]
+    body = {
+        "primaryContact": {
+            "firstName": "Ada",
+            "lastName": "Lee",
+            "email": "ada@acme.example",
+            "phoneNumber": "4255550100",
+        },
+        "templateId": existing.template_id,
+        "dateAgreed": "2026-03-02T09:00:00Z",
+        "type": "MicrosoftCustomerAgreement",
+    }
+    with pytest.raises(ProviderConflictError) as caught:
+        connector.client.request("POST", f"/v1/customers/{customer_id}/agreements", json=body)
+    assert (caught.value.provider_code, caught.value.provider_name) == (
+        600061,
+        "PartnerConfirmedAgreementAlreadyExists",
+    )
+    with pytest.raises(ProviderNotFoundError) as missing:
+        connector.get_subscription(customer_id, "00000000-0000-0000-0000-000000000000")
+    assert (missing.value.code, missing.value.http_status) == ("provider_not_found", 404)
+    assert connector.find_customer(customer_id="00000000-0000-0000-0000-000000000000") is None
+
+
+def test_stale_etag_is_a_conflict(sim: Sim, connector: PartnerCenterConnector) -> None:
+    subscription = _buy(connector)
+    path = f"/v1/customers/{subscription.customer_id}/subscriptions/{subscription.id}"
+    stale = connector.client.get(path)
+    connector.change_quantity(subscription.customer_id, subscription.id, 6)
+    stale["quantity"] = 8
+    with pytest.raises(ProviderConflictError) as caught:
+        connector.client.request("PATCH", path, json=stale, headers={"If-Match": stale["attributes"]["etag"]})
+    assert (caught.value.code, caught.value.http_status) == ("provider_conflict", 412)
+
+
+def test_every_error_is_a_provider_error(sim: Sim, connector: PartnerCenterConnector) -> None:
+    with pytest.raises(ProviderError):
+        connector.get_subscription("nobody", "nothing")
