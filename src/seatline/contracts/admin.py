@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from seatline.common.admin import ReadOnlyInline, SeatlineAdmin, date_range
+from seatline.contracts.admin_actions import ContractActionsMixin
 from seatline.contracts.models import BillingContract, BillingSchedule
 
 
@@ -27,7 +28,7 @@ class BillingScheduleInline(ReadOnlyInline):
 
 
 @admin.register(BillingContract)
-class BillingContractAdmin(SeatlineAdmin):
+class BillingContractAdmin(ContractActionsMixin, SeatlineAdmin):
     list_display = (
         "name",
         "account",

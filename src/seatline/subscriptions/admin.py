@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from seatline.common.admin import ReadOnlyInline, SeatlineAdmin, date_range
+from seatline.subscriptions.admin_actions import SubscriptionActionsMixin
 from seatline.subscriptions.models import (
     LicenseChangeLog,
     NonRecurringItem,
@@ -43,7 +44,7 @@ class ScheduledChangeInline(ReadOnlyInline):
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(SeatlineAdmin):
+class SubscriptionAdmin(SubscriptionActionsMixin, SeatlineAdmin):
     list_display = (
         "name",
         "contract",

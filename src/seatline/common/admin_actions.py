@@ -1,0 +1,120 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Domain actions in the back office: a form page per action that calls one service.
+
+An admin lists its actions in `service_actions` (name -> (label, view method name)); each gets a
+button on the change form (unfold `actions_detail`) and a URL `<id>/do/<name>/`. A refused
+operation (SeatlineError) comes back as an error on the named field, and nothing changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from unfold.decorators import action
+
+from seatline.audit.context import acting_as
+from seatline.errors import SeatlineError
+
+TEMPLATE = "seatline/admin/action_form.html"
+
+
+def add_service_error(form: forms.Form, error: SeatlineError) -> None:
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, f"{error.message} ({error.code})")
+
+
+def detail_action(name: str, label: str) -> Any:
+    """An unfold detail action (a button on the change form) that opens the action's page."""
+
+    @action(description=label, url_path=f"go-{name}", permissions=["change"])
+    def open_page(model_admin: Any, request: HttpRequest, object_id: str) -> HttpResponse:
+        return HttpResponseRedirect(model_admin.action_url(name, object_id))
+
+    open_page.__name__ = f"open_{name.replace('-', '_')}"
+    return open_page
+
+
+class ServiceActionsMixin:
+    service_actions: Sequence[tuple[str, str, str]] = ()  # (name, label, view method)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        names = []
+        for name, label, _ in cls.service_actions:
+            button = detail_action(name, label)
+            setattr(cls, button.__name__, button)
+            names.append(button.__name__)
+        cls.actions_detail = tuple(names)  # type: ignore[attr-defined]
+
+    def action_url(self, name: str, object_id: Any) -> str:
+        meta = self.model._meta  # type: ignore[attr-defined]
+        return reverse(f"admin:{meta.app_label}_{meta.model_name}_do_{name}", args=[object_id])
+
+    def change_url(self, obj: Any) -> str:
+        meta = obj._meta
+        return reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk])
+
+    def get_urls(self) -> list[Any]:
+        meta = self.model._meta  # type: ignore[attr-defined]
+        extra = [
+            path(
+                f"<path:object_id>/do/{name}/",
+                self.admin_site.admin_view(self._action_view(getattr(self, method))),  # type: ignore[attr-defined]
+                name=f"{meta.app_label}_{meta.model_name}_do_{name}",
+            )
+            for name, _, method in self.service_actions
+        ]
+        return extra + super().get_urls()  # type: ignore[misc]
+
+    def _action_view(self, handler: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        def view(request: HttpRequest, object_id: str) -> HttpResponse:
+            obj = get_object_or_404(self.model, pk=object_id)  # type: ignore[attr-defined]
+            if not self.has_change_permission(request, obj):  # type: ignore[attr-defined]
+                raise PermissionDenied
+            with acting_as(request.user.get_username()):
+                return handler(request, obj)
+
+        return view
+
+    def render_action(
+        self,
+        request: HttpRequest,
+        obj: Any,
+        *,
+        title: str,
+        intro: str = "",
+        form: forms.Form | None = None,
+        buttons: Sequence[tuple[str, str]] = (("apply", "Apply"),),
+        preview_title: str = "",
+        preview_headings: Sequence[str] = (),
+        preview_rows: Sequence[Sequence[Any]] = (),
+        preview_footer: Sequence[str] = (),
+        preview_empty: str = "",
+    ) -> TemplateResponse:
+        context = {
+            **self.admin_site.each_context(request),  # type: ignore[attr-defined]
+            "title": f"{title}: {obj}",
+            "intro": intro,
+            "form": form,
+            "buttons": buttons,
+            "back_url": self.change_url(obj),
+            "preview_title": preview_title,
+            "preview_headings": preview_headings,
+            "preview_rows": preview_rows,
+            "preview_footer": preview_footer,
+            "preview_empty": preview_empty,
+            "opts": self.model._meta,  # type: ignore[attr-defined]
+        }
+        return TemplateResponse(request, TEMPLATE, context)
+
+    def done(self, request: HttpRequest, obj: Any, message: str) -> HttpResponseRedirect:
+        messages.success(request, message)
+        return HttpResponseRedirect(self.change_url(obj))
