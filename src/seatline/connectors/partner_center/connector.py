@@ -134,7 +134,9 @@ class PartnerCenterConnector:
     def find_customer(
         self, *, domain: str | None = None, customer_id: str | None = None
     ) -> ProviderCustomer | None:
-        return customers.find_customer(self.client, domain=domain, customer_id=customer_id)
+        return customers.find_customer(
+            self.client, domain=domain, customer_id=customer_id, page_size=self.customer_page_size
+        )
 
     def domain_available(self, domain: str) -> bool:
         return customers.domain_available(self.client, domain)

@@ -82,8 +82,9 @@ def get_customer(client: PartnerCenterClient, customer_id: str) -> ProviderCusto
 
 
 def find_customer(
-    client: PartnerCenterClient, *, domain: str | None, customer_id: str | None
+    client: PartnerCenterClient, *, domain: str | None, customer_id: str | None, page_size: int = 500
 ) -> ProviderCustomer | None:
+    """By id (`GET`), or by domain (walks the customer list: Partner Center has no exact domain filter)."""
     if customer_id:
         try:
             return get_customer(client, customer_id)
@@ -91,7 +92,7 @@ def find_customer(
             return None
     if domain:
         wanted = domain.strip().lower()
-        for customer in list_customers(client, page_size=500):
+        for customer in list_customers(client, page_size=page_size):
             if customer.domain.lower() == wanted:
                 return customer
         return None
