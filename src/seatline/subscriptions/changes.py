@@ -1,0 +1,201 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Shared write steps of the subscription services, on rows the caller has already locked.
+
+Used by `services.py` (user actions) and `scheduling.py` (merges of scheduled changes, price
+indexation). Nothing here opens a transaction or locks: the public services do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from typing import Any
+
+from seatline import core
+from seatline.audit.services import record
+from seatline.contracts.models import BillingContract
+from seatline.errors import SeatlineError
+from seatline.subscriptions.models import LicenseChangeLog, ScheduledLicenseChangeLog, Subscription
+from seatline.subscriptions.selectors import configuration
+
+NO_CREDIT_NOTE = "no credit applied"
+_FOUR_PLACES = Decimal("0.0001")
+
+
+def whole_quantity(value: Any, *, field: str = "quantity", allow_zero: bool = False) -> int:
+    """`value` as a positive whole number, else `invalid_quantity`."""
+    if isinstance(value, bool):
+        raise SeatlineError("invalid_quantity", f"{value!r} is not a quantity", field=field)
+    try:
+        number = Decimal(str(value)) if not isinstance(value, Decimal | int | Fraction) else value
+    except (InvalidOperation, ValueError) as exc:
+        raise SeatlineError("invalid_quantity", f"{value!r} is not a number", field=field) from exc
+    if isinstance(number, Decimal) and not number.is_finite():
+        raise SeatlineError("invalid_quantity", f"{value!r} is not a number", field=field)
+    if number != int(number):
+        raise SeatlineError("invalid_quantity", f"{value} is not a whole number", field=field)
+    if int(number) < 0 or (int(number) == 0 and not allow_zero):
+        raise SeatlineError(
+            "invalid_quantity",
+            f"quantity {value} is not allowed: use a positive whole number (deactivate instead of 0)",
+            field=field,
+        )
+    return int(number)
+
+
+def money(value: Any, *, field: str, code: str = "invalid_price", positive: bool = False) -> Decimal:
+    """`value` as a Decimal amount >= 0 (> 0 with `positive`) with at most 4 decimals."""
+    if isinstance(value, bool | float):
+        raise SeatlineError(code, f"{value!r} is not an amount (use Decimal or a string)", field=field)
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(str(value))
+    except (InvalidOperation, ValueError) as exc:
+        raise SeatlineError(code, f"{value!r} is not an amount", field=field) from exc
+    if not amount.is_finite() or amount < 0 or (positive and amount == 0):
+        raise SeatlineError(code, f"{value} is not an allowed amount", field=field)
+    if amount != amount.quantize(_FOUR_PLACES):
+        raise SeatlineError(code, f"{value} has more than 4 decimals", field=field)
+    return amount
+
+
+def refund_for(contract: BillingContract, *, user_choice: bool | None) -> bool:
+    return core.refund_applies(
+        policy=contract.policy,
+        process_refunds=contract.process_refunds,
+        generate_refunds=configuration().generate_refunds,
+        user_choice=user_choice,
+    )
+
+
+def check_reduction(subscription: Subscription, day: dt.date) -> None:
+    """`qrb_violation` unless the subscription's QRB allows a reduction on `day`."""
+    if not core.reduction_allowed(
+        qrb=subscription.qrb,
+        qrw_days=subscription.qrw_days,
+        term_months=subscription.term_months,
+        subscription_start=subscription.start_date,
+        day=day,
+    ):
+        window = f" (window of {subscription.qrw_days} days per term)" if subscription.qrb == "window" else ""
+        raise SeatlineError(
+            "qrb_violation",
+            f"the quantity reduction behaviour of {subscription.name} is {subscription.qrb}{window}: "
+            f"no reduction on {day.isoformat()}",
+            field="quantity",
+        )
+
+
+def new_change(
+    subscription: Subscription,
+    *,
+    kind: str,
+    effective: dt.date,
+    delta: int,
+    quantity_after: int,
+    price: Decimal,
+    refund: bool = False,
+    archived_note: str = "",
+    scheduled: ScheduledLicenseChangeLog | None = None,
+) -> LicenseChangeLog:
+    return LicenseChangeLog.objects.create(
+        subscription=subscription,
+        kind=kind,
+        effective_date=effective,
+        delta=delta,
+        quantity_after=quantity_after,
+        price=price,
+        cost=subscription.cost,
+        sales_unit=subscription.sales_unit,
+        currency=subscription.currency,
+        refund=refund,
+        status=LicenseChangeLog.Status.ARCHIVED if archived_note else LicenseChangeLog.Status.ACTIVE,
+        note=archived_note,
+        scheduled_change=scheduled,
+    )
+
+
+def apply_quantity_change(
+    subscription: Subscription,
+    *,
+    quantity: int,
+    effective: dt.date,
+    price: Decimal | None = None,
+    scheduled: ScheduledLicenseChangeLog | None = None,
+) -> LicenseChangeLog | None:
+    """Change a locked, active subscription to `quantity` from `effective` (None: no-op)."""
+    if subscription.status != Subscription.Status.ACTIVE:
+        raise SeatlineError(
+            "subscription_inactive",
+            f"{subscription.name} is suspended: activate it first",
+            field="subscription",
+        )
+    effective = max(effective, subscription.start_date)
+    new_price = subscription.price if price is None else price
+    delta = quantity - subscription.quantity
+    if delta == 0:
+        if new_price == subscription.price:
+            return None
+        return apply_price_change(subscription, price=new_price, effective=effective, scheduled=scheduled)
+    contract = subscription.contract
+    refund = False
+    note = ""
+    if delta < 0:
+        check_reduction(subscription, effective)
+        refund = refund_for(contract, user_choice=None)
+        if not refund and contract.policy == "advance":
+            note = NO_CREDIT_NOTE
+    before = (subscription.quantity, subscription.price)
+    change = new_change(
+        subscription,
+        kind=LicenseChangeLog.Kind.INCREASE if delta > 0 else LicenseChangeLog.Kind.DECREASE,
+        effective=effective,
+        delta=delta,
+        quantity_after=quantity,
+        price=new_price,
+        refund=refund,
+        archived_note=note,
+        scheduled=scheduled,
+    )
+    subscription.quantity = quantity
+    subscription.price = new_price
+    subscription.save(update_fields=["quantity", "price"])
+    record(
+        subscription,
+        "quantity_changed",
+        changes={"quantity": (before[0], quantity), "price": (before[1], new_price)},
+        message=f"change log {change.pk}: {delta:+d} from {effective.isoformat()}"
+        + (", credited" if refund else ""),
+    )
+    return change
+
+
+def apply_price_change(
+    subscription: Subscription,
+    *,
+    price: Decimal,
+    effective: dt.date,
+    scheduled: ScheduledLicenseChangeLog | None = None,
+    action: str = "price_changed",
+) -> LicenseChangeLog:
+    """A `price` change log (delta 0) on a locked subscription."""
+    effective = max(effective, subscription.start_date)
+    before = subscription.price
+    change = new_change(
+        subscription,
+        kind=LicenseChangeLog.Kind.PRICE,
+        effective=effective,
+        delta=0,
+        quantity_after=subscription.quantity,
+        price=price,
+        scheduled=scheduled,
+    )
+    subscription.price = price
+    subscription.save(update_fields=["price"])
+    record(
+        subscription,
+        action,
+        changes={"price": (before, price)},
+        message=f"change log {change.pk}: price {price} from {effective.isoformat()}",
+    )
+    return change

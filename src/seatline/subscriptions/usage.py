@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Usage records (billing-rules section 9): billed in arrears on the next regular invoice."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from seatline.audit.services import record
+from seatline.errors import SeatlineError
+from seatline.subscriptions.changes import money
+from seatline.subscriptions.lock_objects import lock_subscription
+from seatline.subscriptions.models import Subscription, UsageRecord
+from seatline.subscriptions.selectors import configuration, uninvoiced_usage_amount
+
+THRESHOLDS = (Decimal(80), Decimal(100))
+
+
+def record_usage(
+    *,
+    subscription: Subscription,
+    cost: Any,
+    period_start: dt.date,
+    period_end: dt.date,
+    markup_percent: Decimal | None = None,
+    description: str = "",
+    confirmed: bool = True,
+) -> UsageRecord:
+    """A usage record with the markup in force now (the subscription's, else the global default)."""
+    cost = money(cost, field="cost", code="invalid_amount")
+    if period_end < period_start:
+        raise SeatlineError("invalid_date", "the usage period ends before it starts", field="period_end")
+    with transaction.atomic():
+        locked = lock_subscription(subscription.pk)
+        if markup_percent is None:
+            markup_percent = locked.markup_percent or configuration().default_markup_percent
+        before = uninvoiced_usage_amount(locked)
+        usage = UsageRecord.objects.create(
+            subscription=locked,
+            description=description or locked.name,
+            cost=cost,
+            markup_percent=Decimal(str(markup_percent)),
+            currency=locked.currency,
+            period_start=period_start,
+            period_end=period_end,
+            confirmed=confirmed,
+        )
+        record(
+            usage,
+            "usage_recorded",
+            changes={"cost": (None, cost), "markup_percent": (None, usage.markup_percent)},
+            message=f"{period_start.isoformat()}..{period_end.isoformat()}",
+        )
+        threshold = locked.consumption_threshold
+        if confirmed and threshold:
+            after = uninvoiced_usage_amount(locked)
+            for level in THRESHOLDS:
+                limit = threshold * level / 100
+                if before < limit <= after:
+                    record(
+                        locked,
+                        "usage_threshold_reached",
+                        message=f"uninvoiced usage {after:.2f} reached {level} % of {threshold}",
+                    )
+    return usage
