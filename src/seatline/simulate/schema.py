@@ -136,7 +136,12 @@ class Scenario:
     events: tuple[Event, ...] = ()
 
 
-TOP_KEYS = frozenset("settings currency tax_rate_groups accounts contracts subscriptions events run".split())
+# fmt: off
+TOP_KEYS = frozenset({
+    "settings", "currency", "tax_rate_groups", "accounts", "contracts", "subscriptions", "events",
+    "run",
+})
+# fmt: on
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -282,9 +287,13 @@ def _account(node: Node) -> Account:
     )
 
 
-CONTRACT_KEYS = frozenset(
-    "id account type frequency policy prorate_unit start end auto_renew payment_terms process_refunds invoice_offset_days change_log_invoices discount_percent minimum_commitment".split()
-)
+# fmt: off
+CONTRACT_KEYS = frozenset({
+    "id", "account", "type", "frequency", "policy", "prorate_unit", "start", "end", "auto_renew",
+    "payment_terms", "process_refunds", "invoice_offset_days", "change_log_invoices",
+    "discount_percent", "minimum_commitment",
+})
+# fmt: on
 
 
 def _reference(node: Node, known: set[str] | dict, what: str) -> str:
@@ -336,9 +345,12 @@ def _contract(node: Node, account_ids: set[str]) -> Contract:
     )
 
 
-SUBSCRIPTION_KEYS = frozenset(
-    "id contract product kind quantity price unit cost start qrb qrw_days term_months taxable markup_percent".split()
-)
+# fmt: off
+SUBSCRIPTION_KEYS = frozenset({
+    "id", "contract", "product", "kind", "quantity", "price", "unit", "cost", "start", "qrb",
+    "qrw_days", "term_months", "taxable", "markup_percent",
+})
+# fmt: on
 
 
 def _subscription(node: Node, contracts: dict[str, Contract]) -> Subscription:
