@@ -1,0 +1,42 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""`seatline simulate FILE`: validate, run on a throwaway database, print the JSON result.
+
+Exit status 0 when the scenario ran (refused events are part of the output), 2 for a malformed
+file (one message on stderr naming the key and the line, nothing on stdout).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TextIO
+
+EXIT_OK = 0
+EXIT_MALFORMED = 2
+
+
+def main(
+    path: str, *, keep_db: bool = False, stdout: TextIO | None = None, stderr: TextIO | None = None
+) -> int:
+    from seatline.simulate.database import throwaway_database
+    from seatline.simulate.runner import run_scenario
+    from seatline.simulate.schema import ScenarioError, load_scenario
+
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    try:
+        scenario = load_scenario(path)
+    except ScenarioError as exc:
+        stderr.write(f"{Path(path).name}: {exc}\n")
+        return EXIT_MALFORMED
+    try:
+        with throwaway_database(keep=keep_db) as location:
+            if keep_db:
+                stderr.write(f"simulate: database kept at {location}\n")
+            result = run_scenario(scenario)
+    except ScenarioError as exc:  # static data the services refuse (e.g. a subscription)
+        stderr.write(f"{Path(path).name}: {exc}\n")
+        return EXIT_MALFORMED
+    stdout.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    return EXIT_OK
