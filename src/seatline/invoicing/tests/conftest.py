@@ -1,0 +1,32 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Fixtures of the invoicing tests: a quarterly advance contract from 2018-01-01 with 10 seats of
+a 12.00 monthly licence from 2018-01-15 (first invoice: 305.81, then 360.00 per quarter)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+
+from seatline import clock
+from seatline.contracts.models import BillingContract
+from seatline.subscriptions.models import Subscription
+from seatline.subscriptions.tests import factories
+
+
+@pytest.fixture
+def today() -> Iterator[dt.date]:
+    day = dt.date(2018, 1, 2)
+    with clock.frozen(day):
+        yield day
+
+
+@pytest.fixture
+def contract(db: None) -> BillingContract:
+    return factories.contract()
+
+
+@pytest.fixture
+def sub(contract: BillingContract, today: dt.date) -> Subscription:
+    return factories.subscription(contract, start_date=dt.date(2018, 1, 15))
