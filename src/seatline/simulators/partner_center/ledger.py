@@ -1,0 +1,256 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Term and charge-cycle arithmetic, charge rows (the ledger) and month close.
+
+Every billable action appends immutable `OneTimeInvoiceLineItem` rows (reference-providers.md
+3.2 / 6.5); invoices and the unbilled view are queries over these rows.
+
+Money rules:
+* `effectiveUnitPrice = unitPrice / chargeCycleDays x billingDays` (billing days from the charge
+  start to the cycle end, both inclusive), negative on wipe/refund rows; shown with 6 decimals
+  at most, the exact value feeds the subtotal.
+* `subtotal` (config `rounding`): `unit_rounddown` (default, the documented CSV formula)
+  `ROUNDDOWN(EUP x pcToBCExchangeRate, 2) x billableQuantity`; `line_rounddown`
+  `ROUNDDOWN(EUP x quantity, 2)`; `line_half_up` `ROUND_HALF_UP(EUP x quantity, 2)`.
+  ROUNDDOWN truncates toward zero, like the spreadsheet function.
+* `taxTotal = ROUND_HALF_UP(subtotal x tax_rate, 2)`, `totalForCustomer = subtotal + taxTotal`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+
+from seatline.simulators.partner_center.catalog import (
+    CURRENCY,
+    CURRENCY_SYMBOL,
+    CYCLE_MONTHS,
+    PUBLISHER,
+    TERM_MONTHS,
+    TERM_TEXT,
+    Offer,
+)
+from seatline.simulators.partner_center.clock import (
+    fmt_day,
+    fmt_instant,
+    midnight,
+    parse_day,
+    parse_instant,
+    trimmed,
+)
+from seatline.simulators.partner_center.state import PARTNER_MPN_ID, PARTNER_TENANT_ID, SimState
+
+CENT = Decimal("0.01")
+INVOICE_BASE = 24129  # first invoice is G000024130, like the documented example ids
+
+
+def term_end(start: dt.date, term: str) -> dt.date:
+    """Inclusive last day of a term: start + term - 1 day, month ends clamped."""
+    return start + relativedelta(months=TERM_MONTHS[term]) - dt.timedelta(days=1)
+
+
+def cycle_months(term: str, cycle: str) -> int:
+    return min(CYCLE_MONTHS[cycle], TERM_MONTHS[term])
+
+
+def cycle_bounds(
+    term_start: dt.date, term_last: dt.date, term: str, cycle: str, day: dt.date
+) -> tuple[dt.date, dt.date]:
+    """The charge cycle containing `day`: [start + k months, start + (k+1) months - 1 day]."""
+    months = cycle_months(term, cycle)
+    k = 0
+    while term_start + relativedelta(months=(k + 1) * months) <= min(day, term_last):
+        k += 1
+    start = term_start + relativedelta(months=k * months)
+    end = min(term_start + relativedelta(months=(k + 1) * months) - dt.timedelta(days=1), term_last)
+    return start, end
+
+
+def next_cycle_start(
+    term_start: dt.date, term_last: dt.date, term: str, cycle: str, after: dt.date
+) -> dt.date | None:
+    """The first charge-cycle start strictly after `after`, inside the term, else None."""
+    months = cycle_months(term, cycle)
+    k = 1
+    while True:
+        start = term_start + relativedelta(months=k * months)
+        if start > term_last:
+            return None
+        if start > after:
+            return start
+        k += 1
+
+
+def subtotal(eup: Decimal, quantity: int, rounding: str) -> Decimal:
+    if rounding == "line_rounddown":
+        return (eup * quantity).quantize(CENT, rounding=ROUND_DOWN)
+    if rounding == "line_half_up":
+        return (eup * quantity).quantize(CENT, rounding=ROUND_HALF_UP)
+    return eup.quantize(CENT, rounding=ROUND_DOWN) * quantity
+
+
+def post_charge(
+    state: SimState,
+    sub: dict[str, Any],
+    offer: Offer,
+    *,
+    charge_type: str,
+    at: dt.datetime,
+    quantity: int,
+    charge_start: dt.date,
+    sign: int = 1,
+    reference_id: str,
+) -> dict[str, Any]:
+    """Append one charge row for `sub` covering `charge_start` .. end of its charge cycle."""
+    term, cycle = sub["termDuration"], sub["billingCycle"]
+    term_start, term_last = parse_day(sub["termStart"]), parse_day(sub["termEnd"])
+    cycle_start, cycle_end = cycle_bounds(term_start, term_last, term, cycle, charge_start)
+    cycle_days = (cycle_end - cycle_start).days + 1
+    billing_days = (cycle_end - charge_start).days + 1
+    unit_price = offer.period_price(term, cycle)
+    eup = unit_price * billing_days / cycle_days * sign
+    sub_total = subtotal(eup, quantity, state.config["rounding"])
+    tax = (sub_total * state.tax_rate()).quantize(CENT, rounding=ROUND_HALF_UP)
+    customer = state.data["customers"][sub["customerId"]]
+    order = state.data["orders"].get(sub["orderId"], {}).get("order", {})
+    row = {
+        "partnerId": PARTNER_TENANT_ID,
+        "customerId": sub["customerId"],
+        "customerName": customer["companyProfile"]["companyName"],
+        "customerDomainName": customer["companyProfile"]["domain"],
+        "customerCountry": customer["billingProfile"]["defaultAddress"]["country"],
+        "invoiceNumber": "",
+        "mpnId": PARTNER_MPN_ID,
+        "resellerMpnId": "",
+        "orderId": sub["orderId"],
+        "orderDate": fmt_instant(at),
+        "productId": offer.product_id,
+        "skuId": offer.sku_id,
+        "availabilityId": offer.availability_id,
+        "productName": offer.title,
+        "skuName": offer.sku_title,
+        "productQualifiers": [],
+        "chargeType": charge_type,
+        "unitPrice": unit_price,
+        "effectiveUnitPrice": trimmed(eup),
+        "unitType": "Licenses",
+        "quantity": quantity,
+        "subtotal": sub_total,
+        "taxTotal": tax,
+        "totalForCustomer": sub_total + tax,
+        "currency": CURRENCY,
+        "publisherName": PUBLISHER,
+        "publisherId": "",
+        "subscriptionDescription": sub["friendlyName"],
+        "subscriptionId": sub["id"],
+        "subscriptionStartDate": fmt_day(term_start),
+        "subscriptionEndDate": fmt_day(term_last),
+        "chargeStartDate": fmt_day(charge_start),
+        "chargeEndDate": fmt_day(cycle_end),
+        "termAndBillingCycle": TERM_TEXT[term],
+        "alternateId": order.get("alternateId", ""),
+        "referenceId": reference_id,
+        "priceAdjustmentDescription": "",
+        "discountDetails": "",
+        "pricingCurrency": CURRENCY,
+        "pcToBCExchangeRate": 1,
+        "pcToBCExchangeRateDate": fmt_day(at.date().replace(day=1)),
+        "billableQuantity": quantity,
+        "meterDescription": "",
+        "billingFrequency": cycle,
+        "reservationOrderId": "",
+        "creditReasonCode": "",
+        "promotionId": "",
+        "invoiceLineItemType": "billing_line_items",
+        "billingProvider": "one_time",
+        "attributes": {"objectType": "OneTimeInvoiceLineItem"},
+    }
+    state.data["ledger"].append(row)
+    return row
+
+
+def _money(value: Any) -> Decimal:
+    return Decimal(str(value))
+
+
+def close_month(state: SimState, at: dt.datetime) -> dict[str, Any] | None:
+    """Month close at 00:00 UTC on the 1st: invoice every uninvoiced row dated before `at`."""
+    rows = [
+        row
+        for row in state.data["ledger"]
+        if not row["invoiceNumber"] and parse_instant(row["orderDate"]) < at
+    ]
+    if not rows:
+        return None
+    state.data["invoice_counter"] += 1
+    invoice_id = f"G{INVOICE_BASE + state.data['invoice_counter']:09d}"
+    for row in rows:
+        row["invoiceNumber"] = invoice_id
+    total = sum((_money(row["totalForCustomer"]) for row in rows), Decimal("0"))
+    period_end = at.date() - dt.timedelta(days=1)
+    publish_day = max(1, min(28, int(state.config["invoice_publish_day"])))
+    invoice = {
+        "id": invoice_id,
+        "invoiceDate": fmt_instant(at),
+        "billingPeriodStartDate": fmt_day(period_end.replace(day=1)),
+        "billingPeriodEndDate": fmt_day(period_end),
+        "totalCharges": total,
+        "paidAmount": Decimal("0"),
+        "currencyCode": CURRENCY,
+        "currencySymbol": CURRENCY_SYMBOL,
+        "taxReceipts": [],
+        "invoiceDetails": [
+            {
+                "invoiceLineItemType": "billing_line_items",
+                "billingProvider": "one_time",
+                "links": {
+                    "self": {
+                        "uri": f"/invoices/OneTime-{invoice_id}/lineitems/OneTime/BillingLineItems",
+                        "method": "GET",
+                        "headers": [],
+                    }
+                },
+                "attributes": {"objectType": "InvoiceDetail"},
+            }
+        ],
+        "amendments": [],
+        "documentType": "Credit Note" if total < 0 else "Invoice",
+        "invoiceType": "OneTime",
+        "links": {"self": {"uri": f"/invoices/{invoice_id}", "method": "GET", "headers": []}},
+        "attributes": {"objectType": "Invoice"},
+        "_publishAt": fmt_instant(midnight(at.date().replace(day=publish_day))),
+    }
+    state.data["invoices"][invoice_id] = invoice
+    return invoice
+
+
+def published_invoices(state: SimState) -> list[dict[str, Any]]:
+    now = state.now()
+    return [inv for inv in state.data["invoices"].values() if parse_instant(inv["_publishAt"]) <= now]
+
+
+def invoice_resource(invoice: dict[str, Any], *, with_pdf: bool) -> dict[str, Any]:
+    body = {key: value for key, value in invoice.items() if not key.startswith("_")}
+    if with_pdf:
+        body["pdfDownloadLink"] = f"/v1/invoices/{invoice['id']}/documents/statement"
+    return body
+
+
+def unbilled_rows(state: SimState, period: str) -> list[dict[str, Any]]:
+    """`current`: rows of the open month; `previous`: rows of last month not yet on a published invoice."""
+    now = state.now()
+    month_start = midnight(now.date().replace(day=1))
+    published = {inv["id"] for inv in published_invoices(state)}
+    if period == "current":
+        selected = [r for r in state.data["ledger"] if parse_instant(r["orderDate"]) >= month_start]
+    else:
+        previous_start = midnight((month_start - dt.timedelta(days=1)).date().replace(day=1))
+        selected = [
+            r
+            for r in state.data["ledger"]
+            if previous_start <= parse_instant(r["orderDate"]) < month_start
+            and r["invoiceNumber"] not in published
+        ]
+    return [{**row, "invoiceNumber": "", "billingFrequency": ""} for row in selected]
