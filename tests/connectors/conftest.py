@@ -3,23 +3,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
 import pytest
 
 from seatline.connectors.partner_center.connector import PartnerCenterConnector
+from seatline.connectors.partner_center.parsing import datetime_value as parse_instant
 from tests.connectors.simulator import START, Recorder, Sim, make_connector
 
 
 @pytest.fixture
 def sim() -> Iterator[Sim]:
     server_module = pytest.importorskip("seatline.simulators.partner_center.server")
-    server = server_module.PartnerCenterSimulator(state_path=None, host="127.0.0.1", port=0).start()
+    server = server_module.PartnerCenterSimulator(
+        state_path=None, host="127.0.0.1", port=0, start_time=parse_instant(START)
+    ).start()
     http = httpx.Client(timeout=10)
     try:
         handle = Sim(server.url, http)
-        handle.set_now(START)
         yield handle
     finally:
         http.close()
@@ -37,7 +40,21 @@ def recorder() -> Recorder:
 
 
 @pytest.fixture
-def connector(sim: Sim, sleeps: list[float], recorder: Recorder) -> Iterator[PartnerCenterConnector]:
-    made = make_connector(sim, sleeps, recorder)
-    yield made
-    made.close()
+def make(
+    sim: Sim, sleeps: list[float], recorder: Recorder
+) -> Iterator[Callable[..., PartnerCenterConnector]]:
+    """Build connectors to the simulator (config overrides as keywords); all closed afterwards."""
+    made: list[PartnerCenterConnector] = []
+
+    def build(**extra: Any) -> PartnerCenterConnector:
+        made.append(make_connector(sim, sleeps, recorder, **extra))
+        return made[-1]
+
+    yield build
+    for connector in made:
+        connector.close()
+
+
+@pytest.fixture
+def connector(make: Callable[..., PartnerCenterConnector]) -> PartnerCenterConnector:
+    return make()

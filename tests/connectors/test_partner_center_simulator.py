@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+
 import pytest
 
 from seatline.connectors.base import NextTermInstructions, OrderLine, ProviderSubscription, SubscriptionStatus
@@ -25,7 +28,6 @@ from tests.connectors.simulator import (
     Sim,
     acceptance,
     customer_request,
-    make_connector,
 )
 
 PATCH_ROUTE = "PATCH /v1/customers/*/subscriptions/*"
@@ -80,9 +82,11 @@ def test_409_during_renewal_is_a_retryable_conflict(sim: Sim, connector: Partner
     assert connector.change_quantity(subscription.customer_id, subscription.id, 7).quantity == 7
 
 
-def test_expired_access_token_is_refreshed_once(sim: Sim, sleeps: list[float], recorder: Recorder) -> None:
+def test_expired_access_token_is_refreshed_once(
+    sim: Sim, make: Callable[..., PartnerCenterConnector], recorder: Recorder
+) -> None:
     sim.control("config", {"strict_auth": True, "token_lifetime": 3600})
-    connector = make_connector(sim, sleeps, recorder)
+    connector = make()
     tokens = connector.client.token_provider
     counting = CountingClientCredentials(
         tenant_id="5d6f1e3a-0000-4c1b-9a8e-5ea71111e000",
@@ -102,37 +106,30 @@ def test_expired_access_token_is_refreshed_once(sim: Sim, sleeps: list[float], r
     statuses = [r.headers["Authorization"] for r in recorder.to("GET", f"/v1/customers/{customer.id}")]
     assert len(statuses) == 3  # 401 with the old token, then the same call with a new one, then a cached call
     assert statuses[0] != statuses[1] == statuses[2]
-    connector.close()
+    counting.close()
 
 
-def test_forged_token_is_an_auth_failure(sim: Sim, sleeps: list[float], recorder: Recorder) -> None:
+def test_forged_token_is_an_auth_failure(
+    sim: Sim, make: Callable[..., PartnerCenterConnector], recorder: Recorder
+) -> None:
     sim.control("config", {"strict_auth": True})
-    connector = make_connector(sim, sleeps, recorder, auth="static", access_token="forged")
+    connector = make(auth="static", access_token="forged")
     with pytest.raises(ProviderAuthFailedError) as caught:
         connector.list_invoices()
     assert (caught.value.code, caught.value.http_status) == ("provider_auth_failed", 401)
-    connector.close()
 
 
 def test_refresh_token_rotation_against_the_simulator(sim: Sim) -> None:
     import httpx
 
     tenant = "5d6f1e3a-0000-4c1b-9a8e-5ea71111e000"
-    # The consent step is out of band; the simulator hands out a first refresh token on request.
+    # The consent step is out of band; the simulator also returns a refresh token on the
+    # client-credentials grant, which stands in for the one the consent would give.
     first = httpx.post(
         f"{sim.url}/{tenant}/oauth2/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": "seatline-app",
-            "client_secret": "s",
-            "resource": "https://api.partnercenter.microsoft.com",
-            "scope": "offline_access",
-        },
+        data={"grant_type": "client_credentials", "client_id": "seatline-app", "client_secret": "s"},
     ).json()
-    refresh_token = (
-        first.get("refresh_token")
-        or sim.control("refresh_token", {"client_id": "seatline-app"})["refresh_token"]
-    )
+    refresh_token = first["refresh_token"]
     store = InMemoryTokenStore()
     provider = RefreshTokenProvider(
         tenant_id=tenant,
@@ -152,11 +149,14 @@ def test_refresh_token_rotation_against_the_simulator(sim: Sim) -> None:
     with pytest.raises(ProviderAuthFailedError) as caught:
         provider.get_token(force_refresh=True)
     assert (caught.value.provider_name, caught.value.http_status) == ("invalid_grant", 400)
+    provider.close()
 
 
-def test_customer_list_follows_continuation_pages(sim: Sim, sleeps: list[float], recorder: Recorder) -> None:
+def test_customer_list_follows_continuation_pages(
+    sim: Sim, make: Callable[..., PartnerCenterConnector], recorder: Recorder
+) -> None:
     sim.control("config", {"page_size": 2})
-    connector = make_connector(sim, sleeps, recorder, customer_page_size=2)
+    connector = make(customer_page_size=2)
     names = ["Alpha", "Bravo", "Charlie", "Delta", "Echo"]
     created = [connector.create_customer(customer_request(name)).id for name in names]
     before = len(recorder.requests)
@@ -168,7 +168,6 @@ def test_customer_list_follows_continuation_pages(sim: Sim, sleeps: list[float],
     assert [bool(p.headers.get("MS-ContinuationToken")) for p in pages] == [False, True, True]
     assert connector.find_customer(domain="DELTA.onmicrosoft.com").id == created[3]
     assert connector.find_customer(domain="nobody.onmicrosoft.com") is None
-    connector.close()
 
 
 def test_patch_sends_the_full_body_so_auto_renew_survives(
@@ -282,3 +281,63 @@ def test_stale_etag_is_a_conflict(sim: Sim, connector: PartnerCenterConnector) -
 def test_every_error_is_a_provider_error(sim: Sim, connector: PartnerCenterConnector) -> None:
     with pytest.raises(ProviderError):
         connector.get_subscription("nobody", "nothing")
+
+
+def test_patch_answered_202_is_followed_to_its_location(
+    sim: Sim, connector: PartnerCenterConnector, sleeps: list[float], recorder: Recorder
+) -> None:
+    subscription = _buy(connector)
+    sim.control("faults", {"route": PATCH_ROUTE, "status": 202, "count": 1})
+    changed = connector.change_quantity(subscription.customer_id, subscription.id, 9)
+    assert (changed.quantity, changed.auto_renew) == (9, True)
+    path = f"/v1/customers/{subscription.customer_id}/subscriptions/{subscription.id}"
+    assert [r.method for r in recorder.requests if r.url.path == path][-3:] == ["GET", "PATCH", "GET"]
+    assert sleeps == []
+
+
+def test_delayed_provisioning_reports_pending_lines(
+    sim: Sim, connector: PartnerCenterConnector, sleeps: list[float]
+) -> None:
+    customer = connector.create_customer(customer_request("Slowpoke"))
+    connector.accept_customer_agreement(customer.id, acceptance())
+    sim.control("faults", {"delay_provisioning": True})
+    line = OrderLine(offer_id=BASIC, quantity=4, term_duration="P1M", billing_cycle="monthly")
+    result = connector.order_subscriptions(customer.id, [line])
+    assert result.subscriptions == ()
+    assert [(p.line_number, p.offer_id, p.quantity) for p in result.pending] == [(0, BASIC, 4)]
+    assert result.pending[0].order_id == result.order_ids[0]
+    assert result.complete is False
+    assert sleeps == [1.0] * 5  # order_poll_interval 1 s within order_max_wait 5 s
+    sim.advance("PT2M")  # the simulator provisions the order after its delay
+    (subscription,) = connector.list_subscriptions(customer.id)
+    assert (subscription.order_id, subscription.quantity, subscription.term_duration) == (
+        result.order_ids[0],
+        4,
+        "P1M",
+    )
+
+
+def test_updates_during_renewal_processing_are_conflicts(sim: Sim, connector: PartnerCenterConnector) -> None:
+    customer = connector.create_customer(customer_request("Renewco"))
+    connector.accept_customer_agreement(customer.id, acceptance())
+    line = OrderLine(offer_id=BASIC, quantity=4, term_duration="P1M", billing_cycle="monthly")
+    (subscription,) = connector.order_subscriptions(customer.id, [line]).subscriptions
+    assert subscription.commitment_end == dt.date(2026, 4, 1)
+    sim.control("config", {"renewal_processing_minutes": 120})
+    sim.set_now("2026-04-02T00:30:00Z")  # renewed at 00:00 UTC the day after the term end
+    with pytest.raises(ProviderConflictError) as caught:
+        connector.change_quantity(customer.id, subscription.id, 2)
+    assert (caught.value.http_status, caught.value.provider_code, caught.value.retryable) == (
+        409,
+        800082,
+        True,
+    )
+    assert caught.value.message == (
+        "the subscription is being processed (for example its renewal is in progress); retry in a few minutes"
+    )
+    sim.advance("PT2H")
+    renewed = connector.get_subscription(customer.id, subscription.id)
+    assert renewed.commitment_end == dt.date(2026, 5, 1)
+    assert renewed.refundable_quantity.total == 4  # the renewal opens a new 7-day window
+    assert renewed.cancellation_allowed_until == dt.datetime(2026, 4, 9, 0, 0, tzinfo=dt.UTC)
+    assert connector.change_quantity(customer.id, subscription.id, 2).quantity == 2

@@ -64,6 +64,7 @@ def test_client_credentials_posts_the_form_and_caches_until_expiry(server: Local
         "resource": "https://api.partnercenter.microsoft.com",
     }
     assert server.seen[0].headers["content-type"] == "application/x-www-form-urlencoded"
+    provider.close()
 
 
 def test_refresh_token_rotation_is_stored_and_reuse_fails(server: LocalServer) -> None:
@@ -109,6 +110,7 @@ def test_refresh_token_rotation_is_stored_and_reuse_fails(server: LocalServer) -
         400,
     )
     assert "consent again" in error.message
+    provider.close()
 
 
 def test_refresh_token_provider_without_a_token() -> None:
@@ -117,6 +119,7 @@ def test_refresh_token_provider_without_a_token() -> None:
     )
     with pytest.raises(ProviderAuthFailedError, match="no refresh token is stored"):
         provider.get_token()
+    provider.close()
 
 
 def test_msal_provider_is_constructed_without_network() -> None:

@@ -9,7 +9,6 @@ afterwards is reported in `OrderResult.pending` for a later sync.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
@@ -148,14 +147,12 @@ class OrdersApi:
         poll_interval: float = 5.0,
         max_wait: float = 60.0,
         sleep: Callable[[float], None] | None = None,
-        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client = client
         self.subscriptions = subscriptions
         self.poll_interval = poll_interval
         self.max_wait = max_wait
         self._sleep = sleep or client.sleep
-        self._monotonic = monotonic
 
     def order(self, customer_id: str, lines: list[OrderLine]) -> OrderResult:
         if not lines:
@@ -196,13 +193,13 @@ class OrdersApi:
     ) -> tuple[list[ProviderSubscription], list[PendingOrderLine]]:
         """Subscriptions of an order's lines, polling a bounded time for pending provisioning."""
         order_id = text(order.get("id"))
-        deadline = self._monotonic() + self.max_wait
+        waited = 0.0  # a budget of sleep time: bounded polls, deterministic with a fake sleep
         while True:
             lines = [obj(line) for line in order.get("lineItems") or []]
             found, unresolved = self._resolve(customer_id, order_id, lines)
             if not unresolved:
                 return found, []
-            if self._monotonic() + self.poll_interval > deadline:
+            if waited + self.poll_interval > self.max_wait:
                 waiting = [
                     PendingOrderLine(
                         order_id=order_id,
@@ -214,6 +211,7 @@ class OrdersApi:
                 ]
                 return found, waiting
             self._sleep(self.poll_interval)
+            waited += self.poll_interval
             order = obj(self.get_order(customer_id, order_id))
 
     def _resolve(

@@ -68,20 +68,18 @@ class PartnerCenterConnector:
         order_max_wait: float = 60.0,
         patch_poll_interval: float = 2.0,
         patch_max_wait: float = 60.0,
-        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client = client
         self.customer_page_size = customer_page_size
         self.line_page_size = line_page_size
         self.subscriptions = SubscriptionsApi(
-            client, poll_interval=patch_poll_interval, max_wait=patch_max_wait, monotonic=monotonic
+            client, poll_interval=patch_poll_interval, max_wait=patch_max_wait
         )
         self.orders = OrdersApi(
             client,
             self.subscriptions,
             poll_interval=order_poll_interval,
             max_wait=order_max_wait,
-            monotonic=monotonic,
         )
 
     @classmethod

@@ -11,7 +11,6 @@ polling its `Location` until the change is visible, for a bounded time.
 from __future__ import annotations
 
 import copy
-import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
@@ -125,13 +124,11 @@ class SubscriptionsApi:
         poll_interval: float = 2.0,
         max_wait: float = 60.0,
         sleep: Callable[[float], None] | None = None,
-        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client = client
         self.poll_interval = poll_interval
         self.max_wait = max_wait
         self._sleep = sleep or client.sleep
-        self._monotonic = monotonic
 
     def get_raw(
         self, customer_id: str, subscription_id: str, *, correlation_id: str | None = None
@@ -180,7 +177,7 @@ class SubscriptionsApi:
     def _poll(self, location: str, done: Callable[[JsonObject], bool], correlation_id: str) -> JsonObject:
         if not location.startswith(("http://", "https://", "/v1/")):
             location = "/v1" + (location if location.startswith("/") else f"/{location}")
-        deadline = self._monotonic() + self.max_wait
+        waited = 0.0  # a budget of sleep time: bounded polls, deterministic with a fake sleep
         while True:
             response = self.client.request(
                 "GET", location, correlation_id=correlation_id, allow_statuses=(202,)
@@ -188,7 +185,7 @@ class SubscriptionsApi:
             data = obj(response.data)
             if response.status == 200 and data and done(data):
                 return data
-            if self._monotonic() + self.poll_interval > deadline:
+            if waited + self.poll_interval > self.max_wait:
                 raise ProviderPendingError(
                     "Partner Center accepted the subscription change but did not show it within "
                     f"{self.max_wait:g} s; read the subscription again later",
@@ -197,6 +194,7 @@ class SubscriptionsApi:
                     request_id=response.request_id,
                 )
             self._sleep(self.poll_interval)
+            waited += self.poll_interval
 
     # -- the changes -----------------------------------------------------------------------------
 

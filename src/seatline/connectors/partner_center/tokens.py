@@ -121,7 +121,13 @@ class _EntraFormTokenProvider(_CachingTokenProvider):
         self._client_secret = client_secret
         self.authority = authority.rstrip("/")
         self.resource = resource
+        self._owns_http = http is None
         self._http = http or httpx.Client(timeout=timeout)
+
+    def close(self) -> None:
+        """Close the HTTP client if this provider created it."""
+        if self._owns_http:
+            self._http.close()
 
     @property
     def token_url(self) -> str:
