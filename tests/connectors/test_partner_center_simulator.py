@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal
 
 import pytest
 
@@ -341,3 +342,45 @@ def test_updates_during_renewal_processing_are_conflicts(sim: Sim, connector: Pa
     assert renewed.refundable_quantity.total == 4  # the renewal opens a new 7-day window
     assert renewed.cancellation_allowed_until == dt.datetime(2026, 4, 9, 0, 0, tzinfo=dt.UTC)
     assert connector.change_quantity(customer.id, subscription.id, 2).quantity == 2
+
+
+def test_one_cart_with_two_billing_cycles_gives_two_orders(
+    sim: Sim, connector: PartnerCenterConnector
+) -> None:
+    customer = connector.create_customer(customer_request("Twocycles"))
+    connector.accept_customer_agreement(customer.id, acceptance())
+    lines = [
+        OrderLine(
+            offer_id=BASIC, quantity=2, term_duration="P1Y", billing_cycle="monthly", friendly_name="Monthly"
+        ),
+        OrderLine(
+            offer_id=BASIC, quantity=3, term_duration="P1Y", billing_cycle="annual", friendly_name="Upfront"
+        ),
+    ]
+    result = connector.order_subscriptions(customer.id, lines)
+    assert result.complete and len(result.order_ids) == 2
+    assert sorted((s.billing_cycle, s.quantity, s.friendly_name) for s in result.subscriptions) == [
+        ("annual", 3, "Upfront"),
+        ("monthly", 2, "Monthly"),
+    ]
+    assert {s.order_id for s in result.subscriptions} == set(result.order_ids)
+    assert sorted(s.id for s in connector.list_subscriptions(customer.id)) == sorted(
+        s.id for s in result.subscriptions
+    )
+
+
+def test_unbilled_lines_of_the_current_period(sim: Sim, connector: PartnerCenterConnector) -> None:
+    subscription = _buy(connector, quantity=5)
+    (line,) = list(connector.iter_unbilled_lines("USD"))
+    assert (line.charge_type, line.subscription_id, line.quantity, line.total, line.invoice_number) == (
+        "new",
+        subscription.id,
+        Decimal(5),
+        Decimal("30.00"),
+        "",
+    )
+    assert (line.charge_start, line.charge_end, line.billing_frequency) == (
+        dt.date(2026, 3, 2),
+        dt.date(2026, 4, 1),
+        "",  # billingFrequency is blank on unbilled rows (reference-providers.md 3.5)
+    )
