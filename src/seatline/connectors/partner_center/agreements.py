@@ -75,8 +75,9 @@ def accept(
         "type": acceptance.agreement_type,
     }
     try:
+        # Safe to retry: a duplicate is answered 600061 and resolved below.
         response = client.request(
-            "POST", f"/v1/customers/{quote(customer_id, safe='')}/agreements", json=body
+            "POST", f"/v1/customers/{quote(customer_id, safe='')}/agreements", json=body, idempotent=True
         )
     except ProviderConflictError as exc:
         if exc.provider_code != AGREEMENT_ALREADY_EXISTS:

@@ -158,7 +158,7 @@ class OrdersApi:
         if not lines:
             raise ValueError("an order needs at least one line")
         customer = quote(customer_id, safe="")
-        correlation_id = self.client._new_id()
+        correlation_id = self.client.new_correlation_id()
         cart = obj(
             self.client.request(
                 "POST",

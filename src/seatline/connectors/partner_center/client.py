@@ -90,6 +90,10 @@ class PartnerCenterClient:
     def close(self) -> None:
         self._http.close()
 
+    def new_correlation_id(self) -> str:
+        """A fresh MS-CorrelationId for an operation made of several calls (GET + PATCH, cart + checkout)."""
+        return self._new_id()
+
     # -- one logical call ----------------------------------------------------------------------
 
     def url(self, path: str) -> str:

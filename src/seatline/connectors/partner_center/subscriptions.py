@@ -153,7 +153,7 @@ class SubscriptionsApi:
         done: Callable[[JsonObject], bool],
     ) -> ProviderSubscription:
         """GET, apply `mutate` to the full body, PATCH it back; `done` recognises the result."""
-        correlation_id = self.client._new_id()
+        correlation_id = self.client.new_correlation_id()
         current = self.get_raw(customer_id, subscription_id, correlation_id=correlation_id)
         body = copy.deepcopy(current)
         mutate(body)
