@@ -21,12 +21,13 @@ Consecutive days of one cycle with the same difference and prices make one line.
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import NamedTuple
 
 from seatline.core.periods import ONE_DAY
-from seatline.core.timeline import ZERO_STATE, State, StepFunction, pieces
+from seatline.core.timeline import State, StepFunction, pieces
 from seatline.core.types import CREDIT, PRORATION, RECURRING, BilledLine, ContractTerms, Cycle
 
 ADVANCE = "advance"
@@ -61,16 +62,6 @@ def billed_steps(lines: Sequence[BilledLine]) -> StepFunction:
         if not steps or steps[-1][1] != total:
             steps.append((day, total))
     return StepFunction(steps, 0)
-
-
-def cycle_steps(cycles: Sequence[Cycle]) -> StepFunction:
-    """Which of `cycles` holds a day (None outside them)."""
-    points: dict[dt.date, Cycle | None] = {}
-    for cycle in cycles:
-        points.setdefault(cycle.end + ONE_DAY, None)
-    for cycle in cycles:
-        points[cycle.start] = cycle
-    return StepFunction(sorted(points.items()), None)
 
 
 def layers_on(lines: Sequence[BilledLine], day: dt.date) -> list[list[object]]:
@@ -141,52 +132,59 @@ def cycle_lines(
     return out
 
 
+def cycles_overlapping(
+    cycles: Sequence[Cycle], starts: Sequence[dt.date], a: dt.date, b: dt.date
+) -> list[Cycle]:
+    """The cycles (sorted, disjoint; `starts` their starts) overlapping [a, b]."""
+    i = max(bisect_right(starts, a) - 1, 0)
+    out: list[Cycle] = []
+    while i < len(cycles) and cycles[i].start <= b:
+        if cycles[i].end >= a:
+            out.append(cycles[i])
+        i += 1
+    return out
+
+
 def change_lines(
     terms: ContractTerms,
     invoiced: Sequence[Cycle],
     timeline: StepFunction,
     billed: Sequence[BilledLine],
     unit_months: int,
+    billed_fn: StepFunction | None = None,
 ) -> list[SubLine]:
-    """The change lines of the invoiced days of one subscription (see module doc)."""
-    if not invoiced:
+    """The change lines of the invoiced days of one subscription (see module doc).
+
+    The sweep runs over the pieces where both the timeline and the billed quantity are
+    constant; only pieces with a difference are then split by (invoiced) cycle.
+    """
+    if not invoiced or not (timeline.dates or billed):
         return []
-    billed_fn = billed_steps(billed)
-    cycles_fn = cycle_steps(invoiced)
-    first = min(cycle.start for cycle in invoiced)
-    starts = [d for d in (timeline.dates[:1] + billed_fn.dates[:1]) if d]
-    if not starts:
-        return []
-    a = max(first, min(starts))
-    b = max(cycle.end for cycle in invoiced)
+    cycles = sorted(invoiced, key=lambda c: c.start)
+    starts = [c.start for c in cycles]
+    if billed_fn is None:
+        billed_fn = billed_steps(billed)
+    firsts = timeline.dates[:1] + billed_fn.dates[:1]
+    a = max(cycles[0].start, min(firsts))
+    b = cycles[-1].end
     refunds = terms.policy == ADVANCE
-    out: list[SubLine] = []
-    previous: tuple[Cycle, tuple[Part, ...], dt.date] | None = None
     runs: list[list[object]] = []  # [cycle, parts, start, end]
-    for start, end, (cycle, state, quantity) in pieces(a, b, [cycles_fn, timeline, billed_fn]):
-        if cycle is None:
-            previous = None
-            continue
-        state = state or ZERO_STATE
+    for start, end, (state, quantity) in pieces(a, b, [timeline, billed_fn]):
         difference = state.quantity - quantity
-        parts: tuple[Part, ...] = ()
-        if difference > 0:
-            parts = ((PRORATION, difference, state.price or Decimal("0"), unit_months),)
-        elif difference < 0 and refunds and state.refund:
-            parts = credit_parts(billed, start, -difference, state, unit_months)
-        if not parts:
-            previous = None
+        if difference == 0 or (difference < 0 and not (refunds and state.refund)):
             continue
-        if (
-            previous is not None
-            and previous[0] == cycle
-            and previous[1] == parts
-            and previous[2] + ONE_DAY == start
-        ):
-            runs[-1][3] = end
-        else:
-            runs.append([cycle, parts, start, end])
-        previous = (cycle, parts, end)
+        for cycle in cycles_overlapping(cycles, starts, start, end):
+            lo, hi = max(start, cycle.start), min(end, cycle.end)
+            if difference > 0:
+                parts: tuple[Part, ...] = ((PRORATION, difference, state.price or Decimal("0"), unit_months),)
+            else:
+                parts = credit_parts(billed, lo, -difference, state, unit_months)
+            last = runs[-1] if runs else None
+            if last is not None and last[0] == cycle and last[1] == parts and last[3] + ONE_DAY == lo:  # type: ignore[operator]
+                last[3] = hi
+            else:
+                runs.append([cycle, parts, lo, hi])
+    out: list[SubLine] = []
     for cycle, parts, start, end in runs:
         for type_, seats, price, months in parts:  # type: ignore[attr-defined]
             out.append(SubLine(type_, seats, price, months, start, end, cycle))  # type: ignore[arg-type]

@@ -16,12 +16,12 @@ the arrears policy, taxes recomputed from the lines, total = sum of lines + taxe
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
-from seatline.core.changes import billed_steps, cycle_steps
+from seatline.core.changes import billed_steps, cycles_overlapping
 from seatline.core.taxes import compute_taxes
-from seatline.core.timeline import ZERO_STATE, billing_timeline, pieces
+from seatline.core.timeline import StepFunction, billing_timeline, pieces
 from seatline.core.types import (
     CREDIT,
     PRORATION,
@@ -36,6 +36,8 @@ from seatline.core.types import (
 )
 
 SUBSCRIPTION_TYPES = frozenset({RECURRING, PRORATION, CREDIT})
+
+Prepared = tuple[StepFunction, StepFunction]  # (billing timeline, billed quantity before)
 
 
 def _new_billed(proposal: Proposal) -> list[BilledLine]:
@@ -86,43 +88,54 @@ def check_billed_days(
     added: Sequence[BilledLine],
     invoiced: Sequence[Cycle],
     cycle: Cycle | None,
+    prepared: Prepared | None = None,
 ) -> None:
-    """The per-day billed-quantity invariant of one subscription (module doc)."""
-    cycles = [*invoiced, cycle] if cycle is not None else list(invoiced)
+    """The per-day billed-quantity invariant of one subscription (module doc).
+
+    `prepared`: the subscription's timeline and billed-quantity step functions when the caller
+    has them already.
+    """
+    cycles = sorted([*invoiced, cycle] if cycle is not None else invoiced, key=lambda c: c.start)
     if not cycles:
         if added:
             raise InvariantViolation(f"subscription {sub.id}: lines outside any invoiced cycle")
         return
-    timeline = billing_timeline(terms, sub)
-    before_fn = billed_steps(before)
-    after_fn = billed_steps([*before, *added])
-    cycles_fn = cycle_steps(cycles)
-    refunds = terms.policy == "advance"
+    starts = [c.start for c in cycles]
     for line in added:
-        holder = cycles_fn.at(line.period_start)
-        if holder is None or line.period_end > holder.end:
+        holders = cycles_overlapping(cycles, starts, line.period_start, line.period_end)
+        if len(holders) != 1 or line.period_start < holders[0].start or line.period_end > holders[0].end:
             raise InvariantViolation(f"subscription {sub.id}: line {line} is not inside one invoiced cycle")
-    a = min(c.start for c in cycles)
-    b = max(c.end for c in cycles)
-    for start, end, (holder, state, billed_before, billed_after) in pieces(
-        a, b, [cycles_fn, timeline, before_fn, after_fn]
+    if not sub.changes and not before and not added:
+        return
+    timeline, before_fn = prepared or (billing_timeline(terms, sub), billed_steps(before))
+    after_fn = billed_steps([*before, *added]) if added else before_fn
+    refunds = terms.policy == "advance"
+    usage = sub.kind == "usage"
+    for start, end, (state, billed_before, billed_after) in pieces(
+        cycles[0].start, cycles[-1].end, [timeline, before_fn, after_fn]
     ):
-        if holder is None:
-            continue
-        quantity = (state or ZERO_STATE).quantity
-        if sub.kind == "usage":
-            expected = billed_before
-        elif cycle is not None and holder == cycle:
-            expected = quantity if billed_before == 0 else -1
-        elif quantity >= billed_before or refunds and state.refund:
-            expected = quantity
+        quantity = state.quantity
+        if usage:
+            invoiced_expected = billed_before
+        elif quantity >= billed_before or (refunds and state.refund):
+            invoiced_expected = quantity
         else:
-            expected = billed_before
-        if billed_after != expected or billed_after < 0:
-            raise InvariantViolation(
-                f"subscription {sub.id} {start}..{end}: in force {quantity}, billed {billed_before} "
-                f"before and {billed_after} after the proposal"
-            )
+            invoiced_expected = billed_before
+        current = cycle is not None and start <= cycle.end and end >= cycle.start
+        if not current and billed_after == billed_before == invoiced_expected:
+            continue  # right whether or not the days are invoiced
+        for holder in cycles_overlapping(cycles, starts, start, end):
+            if cycle is not None and holder == cycle and not usage:
+                expected = quantity if billed_before == 0 else -1
+            else:
+                expected = invoiced_expected
+            if billed_after != expected or billed_after < 0:
+                raise InvariantViolation(
+                    f"subscription {sub.id} {max(start, holder.start)}..{min(end, holder.end)}: in force "
+                    f"{quantity}, billed {billed_before} before and {billed_after} after the proposal"
+                )
+        if billed_after != billed_before and not cycles_overlapping(cycles, starts, start, end):
+            raise InvariantViolation(f"subscription {sub.id} {start}..{end}: billed outside invoiced cycles")
 
 
 def check_proposal(
@@ -134,6 +147,7 @@ def check_proposal(
     invoiced: Sequence[Cycle],
     cycle: Cycle | None,
     taxes: TaxContext,
+    prepared: Mapping[int, Prepared] | None = None,
 ) -> None:
     """Raise InvariantViolation unless the proposal keeps every billing invariant."""
     check_document(terms, proposal, taxes)

@@ -56,4 +56,6 @@ def unit_price4(price: Decimal) -> Decimal:
 
 def percent_of(amount: Number, percent: Number) -> Fraction:
     """`amount * percent / 100`, exactly."""
+    if not percent:
+        return Fraction(0)
     return to_fraction(amount) * to_fraction(percent) / 100

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from functools import lru_cache
 
 ONE_DAY = dt.timedelta(days=1)
 
 
+@lru_cache(maxsize=65536)
 def add_months(d: dt.date, n: int) -> dt.date:
     """The same day-of-month `n` months later (or earlier), clamped to the month's last day.
 

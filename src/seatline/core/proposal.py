@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
 
-from seatline.core.changes import SubLine, change_lines, cycle_lines
-from seatline.core.invariants import check_proposal
+from seatline.core.changes import SubLine, billed_steps, change_lines, cycle_lines
+from seatline.core.invariants import Prepared, check_proposal
 from seatline.core.money import percent_of, quantize, to_fraction, unit_price4
 from seatline.core.proration import months_fraction, musp
 from seatline.core.schedule import (
@@ -130,21 +130,25 @@ def _subscription_lines(
     billed: Sequence[BilledLine],
     invoiced: Sequence[Cycle],
     cycle: Cycle | None,
-) -> tuple[list[ProposedLine], dict[int, list[SubLine]]]:
+) -> tuple[list[ProposedLine], dict[int, list[SubLine]], dict[int, Prepared]]:
     """Change lines of invoiced days and, with `cycle`, that cycle's own lines, per subscription."""
     by_sub = _billed_by_subscription(billed)
     lines: list[ProposedLine] = []
     changes: dict[int, list[SubLine]] = {}
+    prepared: dict[int, Prepared] = {}
     for sub in subscriptions:
         if sub.kind == "usage":
             continue
         timeline = billing_timeline(terms, sub)
-        mine = change_lines(terms, invoiced, timeline, by_sub.get(sub.id, ()), sub.unit_months)
+        mine_billed = by_sub.get(sub.id, ())
+        billed_fn = billed_steps(mine_billed)
+        prepared[sub.id] = (timeline, billed_fn)
+        mine = change_lines(terms, invoiced, timeline, mine_billed, sub.unit_months, billed_fn)
         changes[sub.id] = mine
         own = cycle_lines(terms, cycle, timeline, sub.unit_months) if cycle is not None else []
         for line in sorted(mine + own, key=lambda x: (x.start, x.type != CREDIT, x.end)):
             lines.append(_subscription_line(terms, sub, line))
-    return lines, changes
+    return lines, changes, prepared
 
 
 def _proposal(
@@ -205,7 +209,7 @@ def propose_regular(
     if cycle_starting(terms, cycle.start) != cycle:
         raise CoreError("no_such_cycle", f"{cycle.start} is not the start of one of the contract's cycles")
     invoiced = invoiced_cycles(terms, invoiced_starts)
-    lines, _ = _subscription_lines(
+    lines, _, prepared = _subscription_lines(
         terms, subscriptions=subscriptions, billed=billed, invoiced=invoiced, cycle=cycle
     )
     lines.extend(_nri_line(nri, terms.currency) for nri in nris if nri.date <= today)
@@ -277,7 +281,7 @@ def propose_change_log(
     """
     _require_recurring(terms)
     invoiced = invoiced_cycles(terms, invoiced_starts)
-    lines, changes = _subscription_lines(
+    lines, changes, prepared = _subscription_lines(
         terms, subscriptions=subscriptions, billed=billed, invoiced=invoiced, cycle=None
     )
     latest: dt.date | None = None

@@ -6,12 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 from seatline.core.money import quantize, to_fraction
 from seatline.core.periods import add_months, days_inclusive, month_index
 from seatline.core.types import ContractTerms, Cycle
 
 
+@lru_cache(maxsize=4096)
 def musp(unit_price: Decimal, unit_months: int) -> Fraction:
     """Monthly unit selling price: price / unit_months, exact."""
     return to_fraction(unit_price) / unit_months
