@@ -384,3 +384,18 @@ def test_unbilled_lines_of_the_current_period(sim: Sim, connector: PartnerCenter
         dt.date(2026, 4, 1),
         "",  # billingFrequency is blank on unbilled rows (reference-providers.md 3.5)
     )
+
+
+def test_create_customer_is_retried_with_the_same_request_id(
+    sim: Sim, connector: PartnerCenterConnector, sleeps: list[float], recorder: Recorder
+) -> None:
+    sim.control("faults", {"route": "POST /v1/customers", "status": 503, "count": 1})
+    customer = connector.create_customer(customer_request("Retryco"))
+    posts = recorder.to("POST", "/v1/customers")
+    assert len(posts) == 2 and posts[0].headers["MS-RequestId"] == posts[1].headers["MS-RequestId"]
+    assert sleeps == [1.0]
+    assert [c.id for c in connector.list_customers()] == [customer.id]
+    with pytest.raises(ProviderInvalidRequestError) as caught:
+        connector.create_customer(customer_request("Retryco"))  # the domain is taken now
+    assert (caught.value.http_status, caught.value.provider_name) == (400, "DomainAlreadyExists")
+    assert caught.value.provider_message == "The domain retryco.onmicrosoft.com is already in use."
