@@ -104,7 +104,7 @@ def build_history(rng: random.Random, n_subs: int):  # type: ignore[no-untyped-d
     )
     known: list[list[tuple[dt.date, Change]]] = []
     for _ in range(n_subs):
-        sub_start = start + dt.timedelta(days=rng.randint(0, 60))
+        sub_start = min(start + dt.timedelta(days=rng.randint(0, 60)), RUN_DATE - dt.timedelta(days=30))
         known.append(_changes(rng, sub_start, RUN_DATE - dt.timedelta(days=1)))
     run_days = {day for history in known for day, _ in history}
     run_days |= {generation_date(terms, c) for c in contract_cycles(terms, through=RUN_DATE)}
