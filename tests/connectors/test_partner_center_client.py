@@ -11,6 +11,7 @@ import pytest
 
 from seatline.connectors.errors import (
     ProviderAuthFailedError,
+    ProviderError,
     ProviderThrottledError,
     ProviderUnavailableError,
     ProviderWindowPassedError,
@@ -304,3 +305,12 @@ def test_patch_sends_the_full_body_and_follows_202_location(
 def test_decimal_numbers_are_never_floats(server: LocalServer, client: PartnerCenterClient) -> None:
     server.routes["GET /v1/x"] = lambda seen: Reply(200, '{"a": 0.1, "b": 3, "c": "16"}')
     assert client.get("/v1/x") == {"a": Decimal("0.1"), "b": 3, "c": "16"}
+
+
+def test_links_to_another_host_are_refused(server: LocalServer, client: PartnerCenterClient) -> None:
+    server.routes["GET /v1/customers"] = lambda seen: Reply(
+        200, _page([{"id": "a"}], "https://evil.example/v1/customers", "t")
+    )
+    with pytest.raises(ProviderError, match="another host"):
+        list(client.iter_items("/v1/customers"))
+    assert len(server.seen) == 1

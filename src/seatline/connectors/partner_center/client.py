@@ -97,7 +97,11 @@ class PartnerCenterClient:
     # -- one logical call ----------------------------------------------------------------------
 
     def url(self, path: str) -> str:
+        """Absolute URL for a path; absolute URLs (next links, Location) must stay on the API host."""
         if path.startswith(("http://", "https://")):
+            if urlsplit(path)[:2] != urlsplit(self.base_url)[:2]:
+                # Never send the bearer token to another host.
+                raise ProviderError("Partner Center pointed to another host", provider_message=path)
             return path
         return f"{self.base_url}/{path.lstrip('/')}"
 
