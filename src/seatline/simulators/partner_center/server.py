@@ -137,7 +137,6 @@ def run(args: argparse.Namespace) -> int:
     sim = PartnerCenterSimulator(
         args.state, host=args.host, port=args.port, start_time=start, page_size=args.page_size
     )
-    logger.info("Partner Center simulator listening on %s", sim.url)
     print(f"Partner Center simulator on {sim.url} (API {sim.url}/v1, control {sim.url}/_sim)", flush=True)  # noqa: T201
     try:
         sim.serve_forever()
