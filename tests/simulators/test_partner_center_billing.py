@@ -136,3 +136,25 @@ def test_renewal_at_term_end_applies_scheduled_changes_or_expires(client: httpx.
         (r["chargeType"], r["quantity"], str(r["subtotal"]), r["subscriptionStartDate"]) for r in rows
     ] == [("renew", 5, "36.00", "2026-02-10T00:00:00Z")]
     assert patch_sub(client, renewed, quantity=4).status_code == 200  # the renewal reopened the seat window
+
+
+def test_tax_rate_and_rounding_modes_are_configurable(client: httpx.Client) -> None:
+    config = client.post("/_sim/config", json={"tax_rate": "0.1", "rounding": "line_rounddown"})
+    assert config.status_code == 200
+    assert error(client.post("/_sim/config", json={"tax_rate": "NaN"})) == (400, 800002)
+    assert error(client.post("/_sim/config", json={"rounding": "banker"})) == (400, 800002)
+    assert error(client.post("/_sim/config", json={"no_such_key": 1})) == (400, 800002)
+    customer_id = customer_with_mca(client)
+    sub = buy(client, customer_id, quantity=10)
+    advance(client, "P2D")
+
+    assert patch_sub(client, sub, quantity=12).status_code == 200
+
+    current = {**RECON, "currencycode": "USD", "period": "current", "size": 10}
+    rows = body(client.get("/v1/invoices/unbilled/lineitems", params=current))["items"]
+    # ROUNDDOWN(5.612903 x 10, 2) = -56.12 and ROUNDDOWN(5.612903 x 12, 2) = 67.35; tax 10 % half-up
+    assert [(str(r["subtotal"]), str(r["taxTotal"]), str(r["totalForCustomer"])) for r in rows] == [
+        ("60.00", "6.00", "66.00"),
+        ("-56.12", "-5.61", "-61.73"),
+        ("67.35", "6.74", "74.09"),
+    ]

@@ -116,9 +116,12 @@ def set_config(request: Request) -> Response:
             raise bad_request(f"Unknown config key {key!r}; known: {', '.join(CONFIG_TYPES)}.")
         if kind is Decimal:
             try:
-                updates[key] = Decimal(str(value))
+                number = Decimal(str(value))
             except InvalidOperation as exc:
                 raise bad_request(f"{key} must be a decimal number.") from exc
+            if isinstance(value, bool) or not number.is_finite() or number < 0:
+                raise bad_request(f"{key} must be a non-negative decimal number.")
+            updates[key] = number
         elif kind is bool:
             if not isinstance(value, bool):
                 raise bad_request(f"{key} must be true or false.")
