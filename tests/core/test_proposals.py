@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
 
 from seatline.core import (
     billed_lines_of,
+    check_proposal,
     cycle_starting,
     propose_change_log,
     propose_non_recurring,
@@ -25,6 +27,7 @@ from seatline.core.types import (
     InvariantViolation,
     NonRecurringCharge,
     Proposal,
+    ProposedTax,
     SubscriptionSnapshot,
     TaxContext,
     UsageCharge,
@@ -450,3 +453,46 @@ def test_usage_subscriptions_and_zero_quantities_make_no_lines() -> None:
     azure = sub([change(D(2024, 1, 1), 1, "10.00")], kind="usage")
     gone = sub([change(D(2023, 12, 1), 5), change(D(2023, 12, 20), -5, kind="deactivate")], id=2)
     assert regular(terms(), D(2024, 1, 1), [azure, gone]).empty
+
+
+def test_jan_31_anchor_measures_days_against_anchored_months() -> None:
+    t = terms(frequency="quarterly", start=D(2024, 1, 31))
+    # starts on May 15: 16 days of the month Apr 30..May 30 (31 days), then two whole months
+    s = sub([change(D(2024, 5, 15), 10)])
+    p = regular(t, D(2024, 4, 30), [s], today=D(2024, 5, 20), invoiced=[D(2024, 1, 31)])
+    assert key(p) == [("proration", 1, "2024-05-15", "2024-07-30", "10", "301.94")]  # 120 * (16/31 + 2)
+    assert (p.invoice_date, p.due_date) == (D(2024, 4, 30), D(2024, 5, 30))
+
+
+def test_generation_basis_prints_the_generation_date() -> None:
+    s = sub([change(D(2024, 1, 1), 10)])
+    cycle = cycle_starting(QUARTERLY, D(2024, 1, 1))
+    assert cycle is not None
+    p = propose_regular(
+        replace(QUARTERLY, invoice_offset_days=3),
+        cycle,
+        subscriptions=[s],
+        billed=(),
+        invoiced_starts=frozenset(),
+        nris=(),
+        usage=(),
+        taxes=NO_TAX,
+        settings=BillingSettings(invoice_date_basis="generation"),
+        today=D(2024, 1, 9),
+    )
+    assert (p.generated_on, p.invoice_date, p.due_date) == (D(2024, 1, 9), D(2024, 1, 4), D(2024, 2, 3))
+
+
+def test_check_proposal_rejects_a_tampered_document() -> None:
+    s = sub([change(D(2024, 1, 1), 10)])
+    p = regular(terms(), D(2024, 1, 1), [s])
+    cycle = cycle_starting(terms(), D(2024, 1, 1))
+    doubled = replace(p, lines=p.lines + p.lines)
+    with pytest.raises(InvariantViolation):
+        check_proposal(terms(), doubled, subscriptions=[s], billed=(), invoiced=(), cycle=cycle, taxes=NO_TAX)
+    wrong_tax = replace(p, taxes=(ProposedTax("VAT", Decimal("10"), Decimal("1.00")),))
+    with pytest.raises(InvariantViolation):
+        check_proposal(
+            terms(), wrong_tax, subscriptions=[s], billed=(), invoiced=(), cycle=cycle, taxes=NO_TAX
+        )
+    check_proposal(terms(), p, subscriptions=[s], billed=(), invoiced=(), cycle=cycle, taxes=NO_TAX)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from bisect import bisect_right
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -64,26 +65,38 @@ def billed_steps(lines: Sequence[BilledLine]) -> StepFunction:
     return StepFunction(steps, 0)
 
 
-def layers_on(lines: Sequence[BilledLine], day: dt.date) -> list[list[object]]:
-    """The billed price layers of a day, oldest first: [seats, unit_price, unit_months]."""
-    layers: list[list[object]] = []
+@dataclass
+class Layer:
+    """Seats billed for a day at one sales-unit price."""
+
+    seats: int
+    unit_price: Decimal
+    unit_months: int
+
+
+def layers_on(lines: Sequence[BilledLine], day: dt.date) -> list[Layer]:
+    """The billed price layers of a day, oldest first."""
+    layers: list[Layer] = []
     for line in lines:
         if not (line.period_start <= day <= line.period_end) or line.quantity == 0:
             continue
         if line.quantity > 0:
-            layers.append([line.quantity, line.unit_price, line.unit_months])
+            layers.append(Layer(line.quantity, line.unit_price, line.unit_months))
             continue
         remaining = -line.quantity
         for same_price_first in (True, False):
             for layer in reversed(layers):
                 if remaining == 0:
                     break
-                if same_price_first and (layer[1] != line.unit_price or layer[2] != line.unit_months):
+                if same_price_first and (layer.unit_price, layer.unit_months) != (
+                    line.unit_price,
+                    line.unit_months,
+                ):
                     continue
-                taken = min(remaining, layer[0])  # type: ignore[call-overload]
-                layer[0] -= taken  # type: ignore[operator]
+                taken = min(remaining, layer.seats)
+                layer.seats -= taken
                 remaining -= taken
-        layers = [layer for layer in layers if layer[0]]
+        layers = [layer for layer in layers if layer.seats > 0]
     return layers
 
 
@@ -92,42 +105,46 @@ def credit_parts(
 ) -> tuple[Part, ...]:
     """Credit `seats` seats of `day` at the prices they were billed at, most recent first."""
     parts: list[Part] = []
-    for seats_in_layer, price, months in reversed(layers_on(lines, day)):
+    for layer in reversed(layers_on(lines, day)):
         if seats == 0:
             break
-        taken = min(seats, seats_in_layer)  # type: ignore[type-var]
-        parts.append((CREDIT, -taken, price, months))  # type: ignore[arg-type]
+        taken = min(seats, layer.seats)
+        parts.append((CREDIT, -taken, layer.unit_price, layer.unit_months))
         seats -= taken
     if seats:  # billed record without layers (should not happen): credit at the current price
         parts.append((CREDIT, -seats, state.price or Decimal("0"), unit_months))
     return tuple(parts)
 
 
+@dataclass
+class _Run:
+    """Consecutive days of one cycle with the same quantity/price parts."""
+
+    cycle: Cycle
+    parts: tuple[Part, ...]
+    start: dt.date
+    end: dt.date
+
+
 def cycle_lines(
     terms: ContractTerms, cycle: Cycle, timeline: StepFunction, unit_months: int
 ) -> list[SubLine]:
     """The lines of the cycle itself: one per segment of constant quantity and price."""
-    segments: list[list[object]] = []  # [start, end, quantity, price]
+    runs: list[_Run] = []
     for start, end, (state,) in pieces(cycle.start, cycle.end, [timeline]):
-        if segments and segments[-1][2] == state.quantity and segments[-1][3] == state.price:
-            segments[-1][1] = end
-        else:
-            segments.append([start, end, state.quantity, state.price])
-    out: list[SubLine] = []
-    for start, end, quantity, price in segments:
-        if quantity <= 0:  # type: ignore[operator]
+        if state.quantity <= 0:
             continue
-        whole = start == cycle.start and end == cycle.full_end
+        parts: tuple[Part, ...] = ((RECURRING, state.quantity, state.price, unit_months),)
+        if runs and runs[-1].parts == parts and runs[-1].end + ONE_DAY == start:
+            runs[-1].end = end
+        else:
+            runs.append(_Run(cycle, parts, start, end))
+    out: list[SubLine] = []
+    for run in runs:
+        whole = run.start == cycle.start and run.end == cycle.full_end
+        _, quantity, price, months = run.parts[0]
         out.append(
-            SubLine(
-                RECURRING if whole else PRORATION,
-                quantity,  # type: ignore[arg-type]
-                price,  # type: ignore[arg-type]
-                unit_months,
-                start,  # type: ignore[arg-type]
-                end,  # type: ignore[arg-type]
-                cycle,
-            )
+            SubLine(RECURRING if whole else PRORATION, quantity, price, months, run.start, run.end, cycle)
         )
     return out
 
@@ -168,7 +185,7 @@ def change_lines(
     a = max(cycles[0].start, min(firsts))
     b = cycles[-1].end
     refunds = terms.policy == ADVANCE
-    runs: list[list[object]] = []  # [cycle, parts, start, end]
+    runs: list[_Run] = []
     for start, end, (state, quantity) in pieces(a, b, [timeline, billed_fn]):
         difference = state.quantity - quantity
         if difference == 0 or (difference < 0 and not (refunds and state.refund)):
@@ -180,12 +197,12 @@ def change_lines(
             else:
                 parts = credit_parts(billed, lo, -difference, state, unit_months)
             last = runs[-1] if runs else None
-            if last is not None and last[0] == cycle and last[1] == parts and last[3] + ONE_DAY == lo:  # type: ignore[operator]
-                last[3] = hi
+            if last is not None and last.cycle == cycle and last.parts == parts and last.end + ONE_DAY == lo:
+                last.end = hi
             else:
-                runs.append([cycle, parts, lo, hi])
-    out: list[SubLine] = []
-    for cycle, parts, start, end in runs:
-        for type_, seats, price, months in parts:  # type: ignore[attr-defined]
-            out.append(SubLine(type_, seats, price, months, start, end, cycle))  # type: ignore[arg-type]
-    return out
+                runs.append(_Run(cycle, parts, lo, hi))
+    return [
+        SubLine(type_, seats, price, months, run.start, run.end, run.cycle)
+        for run in runs
+        for type_, seats, price, months in run.parts
+    ]

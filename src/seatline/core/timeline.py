@@ -10,7 +10,9 @@ Effective dates, as the services store them:
 - create / increase / decrease / price: `effective` = the day the change applies (`d`);
 - deactivation on `d`: the subscription is billable through `d`, so its LCL is stored with
   `effective = d + 1` (delta = -quantity). That keeps the timeline a plain sum;
-- activation on `r`: `effective = r` (delta = +the quantity it had before deactivation).
+- activation on `r`: `effective = r` (delta = +the quantity it had before deactivation); an
+  activation on the very day of the deactivation is stored `effective = d + 1` as well (after
+  the deactivation LCL, by id), so the quantity never doubles on `d`.
 
 The refund decision of a reduction is taken when the change is made (`Change.refund`,
 see `rules.refund_applies`). A day is "governed" by the latest change with a non-zero delta
