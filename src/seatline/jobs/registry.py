@@ -1,0 +1,169 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Job types and their handlers.
+
+The handler contract
+====================
+
+An app registers the handler of a job type in its ``<app>/tasks.py`` (imported at start-up by
+``JobsConfig.ready`` for every installed ``seatline.*`` app that has one)::
+
+    from seatline.jobs.registry import NotApplicable, PermanentJobError, job_handler
+    from seatline.jobs.models import Job
+
+    @job_handler("update_next_invoice_date")
+    def update_next_invoice_date(job: Job) -> dict | None:
+        contract = job.related              # or Contract.objects.get(pk=job.parameters["contract_id"])
+        if contract is None:
+            raise PermanentJobError("the contract no longer exists")
+        if not contract.needs_update:
+            raise NotApplicable("the next invoice date is already current")
+        ...
+        return {"next_invoice_date": "2026-12-01"}   # stored in Job.results
+
+Rules:
+
+* One handler per job type; it receives the `Job` row (``job.parameters``, ``job.related``,
+  ``job.parent``, ``job.attempts`` = this run's attempt number, 1-based). Do not save the job row
+  yourself: the executor records status, results and timestamps.
+* The handler runs inside its own ``transaction.atomic()`` block, and the job's final status is
+  written in that same transaction: its database writes commit together with "Succeeded", or
+  roll back together on any exception. Jobs it enqueues (``services.enqueue``) are part of it.
+  Work outside the database (HTTP calls to a provider, e-mail) must be idempotent or guarded by
+  state the handler re-checks, because a run may be repeated after a failure or a dead worker.
+* Return a JSON-serialisable ``dict`` (stored in ``Job.results``) or ``None``.
+* ``raise NotApplicable("reason")``: nothing to do; status Not Applicable, the reason in results.
+* ``raise PermanentJobError("reason")``: retrying cannot help; status Failed at once.
+* Any other exception: status Retry, run again after an exponential backoff (30 s, 60 s, 120 s,
+  ... capped; settings ``SEATLINE_JOB_RETRY_BASE_SECONDS`` / ``SEATLINE_JOB_RETRY_MAX_SECONDS``)
+  until ``max_attempts`` (6: one try + 5 retries) is used up; then Failed, with the error and a
+  traceback summary in results.
+* A job whose type has no handler in this installation is never run and never failed: it stays
+  Waiting and is reported as "no handler installed" (worker log, admin).
+* Long work should fan out: enqueue child jobs with ``parent=job`` (e.g. Invoice Run Chunk jobs of
+  an Invoice Run) rather than hold one transaction for thousands of contracts.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from seatline.jobs.models import Job
+
+Handler = Callable[["Job"], "dict[str, Any] | None"]
+H = TypeVar("H", bound=Callable[..., Any])
+
+
+class NotApplicable(Exception):
+    """Raised by a handler when there is nothing to do; the job ends Not Applicable."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class PermanentJobError(Exception):
+    """Raised by a handler when retrying cannot help; the job ends Failed at once."""
+
+
+#: Job type keys and display names (reference 9.1 plus Seatline's own runs).
+JOB_TYPES: dict[str, str] = {
+    "charge_invoice": "Charge Invoice",
+    "confirm_customer_acceptance_of_provider_agreement": "Confirm Customer Acceptance of Provider Agreement",
+    "create_pdf": "Create PDF",
+    "send_email": "Send Email",
+    "send_portal_invite": "Send Portal Invite",
+    "sync_invoice": "Sync Invoice",
+    "sync_license_change_log": "Sync License Change Log",
+    "sync_non_recurring_item": "Sync Non-Recurring Item",
+    "update_payment_status_of_invoice": "Update Payment Status of Invoice",
+    "manual_provider_reminder_email": "Manual Provider Reminder Email",
+    "update_next_invoice_date": "Update Next Invoice Date",
+    "merge_scheduled_license_change_log": "Merge Scheduled License Change Log",
+    "invoice_run": "Invoice Run",
+    "invoice_run_chunk": "Invoice Run Chunk",
+    "change_log_invoice_run": "Change Log Invoice Run",
+    "provider_invoice_sync": "Provider Invoice Sync",
+}
+
+_handlers: dict[str, Handler] = {}
+_lock = threading.Lock()
+
+
+def register_job_type(key: str, name: str) -> None:
+    """Add a job type (extensions, tests). Registering the same key with another name is an error."""
+    with _lock:
+        existing = JOB_TYPES.get(key)
+        if existing is not None and existing != name:
+            raise ValueError(f"job type {key!r} is already registered as {existing!r}")
+        JOB_TYPES[key] = name
+
+
+def is_known_type(key: str) -> bool:
+    return key in JOB_TYPES
+
+
+def type_name(key: str) -> str:
+    """The display name of a job type (the key itself when unknown)."""
+    return JOB_TYPES.get(key, key)
+
+
+def type_choices() -> list[tuple[str, str]]:
+    return sorted(JOB_TYPES.items(), key=lambda item: item[1])
+
+
+def job_handler(key: str) -> Callable[[H], H]:
+    """Register the decorated function as the handler of job type `key` (see the module doc)."""
+
+    def decorator(func: H) -> H:
+        if key not in JOB_TYPES:
+            raise ValueError(f"unknown job type {key!r}; known: {', '.join(sorted(JOB_TYPES))}")
+        with _lock:
+            current = _handlers.get(key)
+            if current is not None and _qualname(current) != _qualname(func):
+                raise ValueError(f"job type {key!r} already has a handler: {_qualname(current)}")
+            _handlers[key] = func
+        return func
+
+    return decorator
+
+
+def get_handler(key: str) -> Handler | None:
+    return _handlers.get(key)
+
+
+def has_handler(key: str) -> bool:
+    return key in _handlers
+
+
+def handled_types() -> list[str]:
+    """Keys of the job types that have a handler in this installation."""
+    return sorted(_handlers)
+
+
+@contextmanager
+def handler_override(key: str, func: Handler | None) -> Iterator[None]:
+    """Temporarily install (or with None remove) the handler of `key` (tests, simulations)."""
+    if key not in JOB_TYPES:
+        raise ValueError(f"unknown job type {key!r}")
+    with _lock:
+        previous = _handlers.get(key)
+        if func is None:
+            _handlers.pop(key, None)
+        else:
+            _handlers[key] = func
+    try:
+        yield
+    finally:
+        with _lock:
+            if previous is None:
+                _handlers.pop(key, None)
+            else:
+                _handlers[key] = previous
+
+
+def _qualname(func: Callable[..., Any]) -> str:
+    return f"{getattr(func, '__module__', '?')}.{getattr(func, '__qualname__', repr(func))}"
