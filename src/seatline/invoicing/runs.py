@@ -10,10 +10,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from seatline import core
-from seatline.contracts.models import BillingContract, ContractType
+from seatline.contracts.models import BillingContract, BillingSchedule, ContractType
 from seatline.errors import SeatlineError
 from seatline.invoicing.documents import invoiced_starts_of
 from seatline.invoicing.generation import (
@@ -61,6 +61,12 @@ def due_contract_ids(*, run_date: dt.date) -> list[int]:
         status=BillingContract.Status.ACTIVE,
         start_date__lte=run_date + MAX_OFFSET,
     ).filter(Q(next_invoice_date__isnull=True) | Q(next_invoice_date__lte=run_date))
+    # Ended contracts already billed through their end (no next date left) are not considered again.
+    finished = BillingSchedule.objects.filter(contract=OuterRef("pk"), status=BillingSchedule.Status.INVOICED)
+    recurring = recurring.exclude(
+        Q(next_invoice_date__isnull=True, auto_renew=False, end_date__lt=run_date - MAX_OFFSET)
+        & Exists(finished)
+    )
     non_recurring = NonRecurringItem.objects.filter(
         contract__type=ContractType.NON_RECURRING,
         status=NonRecurringItem.Status.UNBILLED,

@@ -246,6 +246,22 @@ def test_drafts_when_auto_issue_is_off(sub, contract, today):
 
 
 @pytest.mark.django_db
+def test_unknown_contract_and_run_type_are_refused(sub, contract, today):
+    before = db_state(contract, sub)
+    with pytest.raises(SeatlineError) as err:
+        generate_regular_invoice(
+            contract=BillingContract(pk=999_999), cycle_start=D(2018, 1, 1), run_date=today
+        )
+    assert err.value.code == "unknown_reference"
+    with pytest.raises(SeatlineError) as err:
+        generate_regular_invoice(
+            contract=contract, cycle_start=D(2018, 1, 1), run_date=today, run_type="cron"
+        )
+    assert err.value.code == "invalid_run_type"
+    assert db_state(contract, sub) == before
+
+
+@pytest.mark.django_db
 def test_run_contract_reports_an_unknown_contract_as_failed(db):
     before = db_state()
     result = run_contract(contract_id=424242, run_date=D(2018, 1, 2))
@@ -270,3 +286,19 @@ def test_discount_is_shown_per_line(db):
 
 def test_contract_fixture_is_recurring(contract: BillingContract) -> None:
     assert contract.type == "recurring"
+
+
+@pytest.mark.django_db
+def test_due_and_change_log_contract_ids(db):
+    from seatline.invoicing.services import cli_contract_ids, due_contract_ids
+
+    weekly = factories.contract(name="Weekly")  # quarterly: change-log invoices on Fridays
+    monthly_cli = factories.contract(name="Monthly CLI", change_log_invoices="monthly")
+    ended = factories.contract(name="Ended", frequency="monthly", end_date=D(2018, 1, 31))
+    future = factories.contract(name="Future", start_date=D(2018, 6, 1))
+    assert due_contract_ids(run_date=D(2018, 1, 2)) == [weekly.pk, monthly_cli.pk, ended.pk]
+    run_contract(contract_id=ended.pk, run_date=D(2018, 1, 2))
+    assert ended.pk not in due_contract_ids(run_date=D(2018, 6, 1))
+    assert future.pk in due_contract_ids(run_date=D(2018, 6, 1))
+    assert cli_contract_ids(run_date=D(2018, 1, 5)) == [weekly.pk]  # a Friday
+    assert cli_contract_ids(run_date=D(2018, 2, 1)) == [monthly_cli.pk]

@@ -75,9 +75,24 @@ def test_paid_void_and_draft_invoices_refuse_payments(invoice, today):
     assert err.value.code == "payment_exceeds_balance"
     assert db_state(invoice) == before
     create_credit_note(invoice=invoice)
+    before = db_state(invoice)
     with pytest.raises(SeatlineError) as err:
         record_payment(invoice=invoice, amount=Decimal("1.00"))
     assert err.value.code == "invoice_not_payable"
+    assert db_state(invoice) == before
+
+
+@pytest.mark.django_db
+def test_other_payment_refusals_change_nothing(invoice, today):
+    before = db_state(invoice)
+    for arguments, code in (
+        ({"amount": Decimal("1.005")}, "invalid_amount"),
+        ({"amount": Decimal("1.00"), "processor": "paypal"}, "invalid_processor"),
+    ):
+        with pytest.raises(SeatlineError) as err:
+            record_payment(invoice=invoice, **arguments)
+        assert err.value.code == code
+    assert db_state(invoice) == before
 
 
 @pytest.mark.django_db

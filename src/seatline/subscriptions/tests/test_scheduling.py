@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from seatline import clock
+from seatline.audit.models import AuditEvent
 from seatline.errors import SeatlineError
 from seatline.subscriptions.models import LicenseChangeLog, ScheduledLicenseChangeLog
 from seatline.subscriptions.services import index_prices, merge_due_scheduled_changes, schedule_change
@@ -47,6 +48,7 @@ def test_merge_applies_due_changes_once(sub, today):
         D(2018, 3, 1),
         slcl.pk,
     )
+    assert AuditEvent.objects.filter(object_id=str(slcl.pk), action="scheduled_change_merged").count() == 1
     before = db_state(sub)
     again = merge_due_scheduled_changes(run_date=D(2018, 3, 2))
     assert (again.merged, again.failed) == ([], [])
@@ -66,6 +68,9 @@ def test_merge_failure_is_recorded_and_changes_no_subscription(contract, today):
     bad.refresh_from_db()
     assert (bad.status, bad.failure_code) == ("merge_failed", "qrb_violation")
     assert LicenseChangeLog.objects.count() == lcls + 1
+    assert (
+        AuditEvent.objects.filter(object_id=str(bad.pk), action="scheduled_change_merge_failed").count() == 1
+    )
     sub.refresh_from_db()
     assert sub.quantity == 10
 
@@ -84,6 +89,12 @@ def test_index_prices_now_and_later(contract, today):
         (ScheduledLicenseChangeLog, Decimal("13.86"), "indexation"),
         (ScheduledLicenseChangeLog, Decimal("11.54"), "indexation"),
     ]
+    assert AuditEvent.objects.filter(object_id=str(contract.pk), action="prices_indexed").count() == 2
+    before = db_state(contract)
+    with pytest.raises(SeatlineError) as err:
+        index_prices(contract=contract, percent=Decimal(-100))
+    assert err.value.code == "invalid_percent"
+    assert db_state(contract) == before
     with clock.frozen(D(2018, 7, 1)):
         report = merge_due_scheduled_changes(run_date=D(2018, 7, 1))
     assert len(report.merged) == 2

@@ -260,3 +260,40 @@ def test_create_subscription_takes_qrb_defaults_from_its_product(contract, today
         contract=contract, name="E3", quantity=3, price=Decimal("36"), start_date=today, product=product
     )
     assert (sub.qrb, sub.qrw_days, sub.term_months) == ("window", 7, 1)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("fields", "code"),
+    [
+        ({"kind": "bundle"}, "invalid_kind"),
+        ({"sales_unit": "weekly"}, "invalid_sales_unit"),
+        ({"qrb": "sometimes"}, "invalid_qrb"),
+        ({"qrb": "window"}, "invalid_qrb"),
+        ({"term_months": 0}, "invalid_term"),
+        ({"price": Decimal("-1")}, "invalid_price"),
+        ({"price": Decimal("1.00001")}, "invalid_price"),
+        ({"quantity": Decimal("1.5")}, "invalid_quantity"),
+    ],
+)
+def test_create_subscription_refusals_change_nothing(contract, today, fields, code):
+    before = db_state(contract)
+    with pytest.raises(SeatlineError) as err:
+        factories.subscription(contract, **fields)
+    assert err.value.code == code
+    assert db_state(contract) == before
+
+
+@pytest.mark.django_db
+def test_add_nri_refusals_change_nothing(contract, today):
+    before = db_state(contract)
+    for fields, code in (
+        ({"discount_percent": Decimal("101")}, "invalid_discount"),
+        ({"unit_price": "-3"}, "invalid_price"),
+        ({"quantity": "x"}, "invalid_quantity"),
+    ):
+        arguments = {"description": "Setup", "quantity": 1, "unit_price": "10", **fields}
+        with pytest.raises(SeatlineError) as err:
+            add_nri(contract=contract, **arguments)
+        assert err.value.code == code
+    assert db_state(contract) == before
