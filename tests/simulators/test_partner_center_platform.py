@@ -201,3 +201,21 @@ def test_cli_parser_defaults() -> None:
     assert (args.host, args.port, args.state, args.page_size) == ("127.0.0.1", 8400, None, None)
     with pytest.raises(SystemExit):
         build_parser().parse_args(["--port", "not-a-port"])
+
+
+def test_management_command_arguments() -> None:
+    from django.core.management import CommandError
+
+    from seatline.providers.management.commands.simulator import Command
+
+    parser = Command().create_parser("seatline", "simulator")
+    options = parser.parse_args(["partner-center", "--port", "8499", "--state", "var/pc.json"])
+
+    assert (options.vendor, options.port, options.state, options.host) == (
+        "partner-center",
+        8499,
+        "var/pc.json",
+        "127.0.0.1",
+    )
+    with pytest.raises(CommandError):
+        parser.parse_args(["pax8"])
