@@ -8,7 +8,11 @@ file (one message on stderr naming the key and the line, nothing on stdout).
 from __future__ import annotations
 
 import json
+import logging
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
@@ -31,7 +35,7 @@ def main(
         stderr.write(f"{Path(path).name}: {exc}\n")
         return EXIT_MALFORMED
     try:
-        with throwaway_database(keep=keep_db) as location:
+        with throwaway_database(keep=keep_db) as location, _quiet_jobs():
             if keep_db:
                 stderr.write(f"simulate: database kept at {location}\n")
             result = run_scenario(scenario)
@@ -40,3 +44,17 @@ def main(
         return EXIT_MALFORMED
     stdout.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     return EXIT_OK
+
+
+@contextmanager
+def _quiet_jobs() -> Iterator[None]:
+    """The day-by-day jobs log every run at INFO: keep stderr for what matters (warnings and up),
+    unless SEATLINE_LOG_LEVEL asks for more."""
+    logger = logging.getLogger("seatline")
+    previous = logger.level
+    if "SEATLINE_LOG_LEVEL" not in os.environ:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(previous)

@@ -12,6 +12,7 @@ applied in file order (refusals are collected, not raised) and the day's jobs ru
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from seatline.simulate import output
 from seatline.simulate.schema import Scenario, ScenarioError, load_scenario
 
 UNKNOWN_REFERENCE = "unknown_reference"
+logger = logging.getLogger(__name__)
 
 
 def run_scenario_file(path: str | Path) -> dict[str, Any]:
@@ -60,6 +62,8 @@ class ScenarioRun:
         self.documents: list[int] = []  # invoice ids in output order
         self.rejected: list[dict[str, Any]] = []
         self._last_invoice_id = 0
+        self._last_job_id = 0
+        self.job_problems: list[str] = []
         zones = (scenario.settings.time_zone, str(django_settings.TIME_ZONE or "UTC"), "UTC")
         self._zones = zones
 
@@ -74,6 +78,7 @@ class ScenarioRun:
         for event in self.scenario.events:
             by_day[event.date].append(event)
         self._last_invoice_id = Invoice.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        self._last_job_id = _last_job_id()
         with clock.process_clock(movable):
             self._configure()
             self._create_static()
@@ -82,10 +87,10 @@ class ScenarioRun:
                 todays = by_day.get(day, ())
                 for event in todays:
                     self._apply(event)
-                if todays:
-                    self._collect_documents()
+                    self._collect_documents()  # a later `pay` of the same day may name it
                 run_nightly(run_date=day)
                 self._collect_documents()
+                self._check_jobs(day)
         return self._output()
 
     def _collect_documents(self) -> None:
@@ -100,6 +105,28 @@ class ScenarioRun:
         new.sort(key=lambda row: output.day_order_key(row[1], row[2], row[0]))
         self.documents.extend(row[0] for row in new)
         self._last_invoice_id = max(row[0] for row in new)
+
+    def _check_jobs(self, day: dt.date) -> None:
+        """Report (stderr) the day's jobs that failed, wait for a retry, or failed a contract."""
+        from seatline.jobs.models import Job
+
+        rows = list(
+            Job.objects.filter(id__gt=self._last_job_id).values_list(
+                "id", "job_type", "status", "error", "results"
+            )
+        )
+        if not rows:
+            return
+        self._last_job_id = max(row[0] for row in rows)
+        for pk, job_type, status, error, results in rows:
+            failed = results.get("failed") if isinstance(results, dict) else None
+            if status in ("succeeded", "not_applicable", "cancelled") and not failed:
+                continue
+            problem = f"{day.isoformat()}: job {pk} ({job_type}) {status}: {error or failed or ''}".rstrip(
+                ": "
+            )
+            self.job_problems.append(problem)
+            logger.warning("simulate: %s", problem)
 
     def _output(self) -> dict[str, Any]:
         contract_ids = {pk: scenario_id for scenario_id, pk in self.contracts.items()}
@@ -299,6 +326,12 @@ class ScenarioRun:
             )
         invoice = Invoice.objects.get(pk=self.documents[args.invoice - 1])
         record_payment(invoice=invoice, amount=args.amount, date=day)
+
+
+def _last_job_id() -> int:
+    from seatline.jobs.models import Job
+
+    return Job.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
 
 def record_payment(**kwargs: Any) -> Any:
