@@ -16,21 +16,18 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from django.contrib.contenttypes.models import ContentType
-from django.db import connections, transaction
-from django.db.migrations.executor import MigrationExecutor
+from django.db import transaction
 
 from seatline import clock
 from seatline.jobs import celery_app
 from seatline.jobs.dispatch import dispatch_waiting_jobs
 from seatline.jobs.models import Job, JobStatus
 from seatline.jobs.services import enqueue
+from tests.jobs.subprocesses import ROOT, database_for_subprocesses, subprocess_env
 from tests.services import require_service
 
-ROOT = Path(__file__).resolve().parents[2]
 BROKERS = {
     "redis": "redis://127.0.0.1:6379/13",
     "rabbitmq": "amqp://guest:guest@127.0.0.1:5672//",
@@ -38,44 +35,9 @@ BROKERS = {
 
 
 @contextmanager
-def database_for_subprocesses(directory: Path) -> Iterator[str]:
-    """A DATABASE_URL naming the database this test uses, visible to other processes."""
-    connection = connections["default"]
-    settings = connection.settings_dict
-    if connection.vendor == "postgresql":
-        auth = quote(settings["USER"] or "", safe="")
-        if settings["PASSWORD"]:
-            auth += ":" + quote(settings["PASSWORD"], safe="")
-        host = settings["HOST"] or "127.0.0.1"
-        yield f"postgresql://{auth}@{host}:{settings['PORT'] or 5432}/{settings['NAME']}"
-        return
-    path = directory / "celery-test.sqlite3"
-    swapped = connection.__class__({**settings, "NAME": str(path)}, "default")
-    connections["default"] = swapped
-    ContentType.objects.clear_cache()
-    try:
-        # Only the jobs tables (and their dependencies), without post-migrate signals.
-        executor = MigrationExecutor(swapped)
-        executor.migrate(executor.loader.graph.leaf_nodes("jobs"))
-        yield f"sqlite:///{path}"
-    finally:
-        swapped.close()
-        connections["default"] = connection
-        ContentType.objects.clear_cache()
-
-
-@contextmanager
 def celery_worker(broker: str, database_url: str, directory: Path) -> Iterator[Path]:
     log = directory / "celery-worker.log"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "seatline.settings",
-        "DATABASE_URL": database_url,
-        "SEATLINE_DATA_DIR": str(directory),
-        "SEATLINE_EXECUTOR": "celery",
-        "CELERY_BROKER_URL": broker,
-        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
-    }
+    env = subprocess_env(database_url, directory, SEATLINE_EXECUTOR="celery", CELERY_BROKER_URL=broker)
     command = [
         sys.executable,
         "-m",

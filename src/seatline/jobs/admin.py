@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Q, QuerySet, TextField
+from django.db.models import QuerySet, TextField
 from django.db.models.functions import Cast
 from django.http import HttpRequest
 from unfold.admin import ModelAdmin
@@ -86,14 +86,16 @@ class JobAdmin(ModelAdmin):
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Job], search_term: str
     ) -> tuple[QuerySet[Job], bool]:
+        """Search the error and dedupe key, and the parameters' JSON text."""
+        filtered = queryset
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         if search_term:
             by_parameters = (
-                self.model.objects.annotate(parameters_text=Cast("parameters", TextField()))
-                .filter(Q(parameters_text__icontains=search_term))
+                Job.objects.annotate(parameters_text=Cast("parameters", TextField()))
+                .filter(parameters_text__icontains=search_term)
                 .values("pk")
             )
-            queryset = queryset | self.get_queryset(request).filter(pk__in=by_parameters)
+            queryset = queryset | filtered.filter(pk__in=by_parameters)
         return queryset, may_have_duplicates
 
     @admin.display(description="type", ordering="job_type")

@@ -22,11 +22,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "seatline.settings")
 
 app = Celery("seatline")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.conf.update(
-    broker_connection_retry_on_startup=True,
-    task_ignore_result=True,
-    task_default_queue="seatline",
-    worker_hijack_root_logger=False,
+# Defaults only: any CELERY_* Django setting overrides them.
+app.add_defaults(
+    {
+        "broker_connection_retry_on_startup": True,
+        "task_ignore_result": True,
+        "task_default_queue": "seatline",
+        "worker_hijack_root_logger": False,
+    }
 )
 
 

@@ -131,10 +131,10 @@ def run_workers(
 ) -> None:
     """Run `count` workers as threads of this process until SIGTERM/SIGINT."""
     base = name or default_worker_name()
-    workers = [Worker(f"{base}#{i}", lease_seconds, poll_interval) for i in range(count)]
     if count == 1:
-        workers[0].run_forever()
+        Worker(base, lease_seconds, poll_interval).run_forever()
         return
+    workers = [Worker(f"{base}#{i}", lease_seconds, poll_interval) for i in range(count)]
     stop = threading.Event()
 
     def handle(signum: int, frame: FrameType | None) -> None:

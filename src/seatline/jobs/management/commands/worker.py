@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -17,11 +18,21 @@ class Command(BaseCommand):
         parser.add_argument("--concurrency", type=int, default=1, help="worker threads (default 1)")
         parser.add_argument("--lease", type=float, default=60.0, help="lease seconds (default 60)")
         parser.add_argument("--poll-interval", type=float, default=1.0, help="idle poll seconds (default 1)")
+        parser.add_argument(
+            "--import",
+            dest="imports",
+            action="append",
+            default=[],
+            metavar="MODULE",
+            help="also import MODULE (handlers outside the seatline apps); repeatable",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["concurrency"] < 1:
             self.stderr.write("--concurrency must be at least 1")
             raise SystemExit(2)
+        for module in options["imports"]:
+            importlib.import_module(module)
         if options["once"]:
             worker = Worker(
                 options["name"], lease_seconds=options["lease"], poll_interval=options["poll_interval"]
