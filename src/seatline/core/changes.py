@@ -49,9 +49,15 @@ class SubLine(NamedTuple):
 Part = tuple[str, int, Decimal, int]  # (type, signed quantity, unit price, unit months)
 
 
-def billed_steps(lines: Sequence[BilledLine]) -> StepFunction:
-    """The billed quantity per day (sum of the signed quantities of the lines covering it)."""
+def billed_steps(lines: Sequence[BilledLine], base: StepFunction | None = None) -> StepFunction:
+    """The billed quantity per day (sum of the signed quantities of the lines covering it),
+    optionally on top of an existing billed-quantity step function `base`."""
     events: dict[dt.date, int] = {}
+    if base is not None:
+        previous = 0
+        for day, total in base.steps:
+            events[day] = total - previous
+            previous = total
     for line in lines:
         events[line.period_start] = events.get(line.period_start, 0) + line.quantity
         after = line.period_end + ONE_DAY

@@ -108,7 +108,7 @@ def check_billed_days(
     if not sub.changes and not before and not added:
         return
     timeline, before_fn = prepared or (billing_timeline(terms, sub), billed_steps(before))
-    after_fn = billed_steps([*before, *added]) if added else before_fn
+    after_fn = billed_steps(added, before_fn) if added else before_fn
     refunds = terms.policy == "advance"
     usage = sub.kind == "usage"
     for start, end, (state, billed_before, billed_after) in pieces(

@@ -212,7 +212,7 @@ def propose_regular(
     lines, _, prepared = _subscription_lines(
         terms, subscriptions=subscriptions, billed=billed, invoiced=invoiced, cycle=cycle
     )
-    lines.extend(_nri_line(nri, terms.currency) for nri in nris if nri.date <= today)
+    lines.extend(_nri_line(nri, terms.currency) for nri in nris if nri.date <= today and nri.quantity != 0)
     usage_lines = [_usage_line(record, terms.currency) for record in usage]
     lines.extend(usage_lines)
     minimum = to_fraction(terms.minimum_commitment)
@@ -299,7 +299,9 @@ def propose_change_log(
                         f"cycle starting {earlier.start} has no regular invoice yet",
                     )
     if terms.frequency != "monthly":
-        lines.extend(_nri_line(nri, terms.currency) for nri in nris if nri.date <= today)
+        lines.extend(
+            _nri_line(nri, terms.currency) for nri in nris if nri.date <= today and nri.quantity != 0
+        )
     proposal = _proposal(
         terms, kind=CHANGE_LOG, cycle=None, lines=lines, taxes=taxes, settings=settings, today=today
     )
@@ -324,7 +326,7 @@ def propose_non_recurring(
     today: dt.date,
 ) -> Proposal:
     """Non-recurring contracts: the NRIs dated before today, on a `regular` invoice dated today."""
-    lines = [_nri_line(nri, terms.currency) for nri in nris if nri.date < today]
+    lines = [_nri_line(nri, terms.currency) for nri in nris if nri.date < today and nri.quantity != 0]
     proposal = _proposal(
         terms,
         kind=REGULAR,
