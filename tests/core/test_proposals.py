@@ -496,3 +496,30 @@ def test_check_proposal_rejects_a_tampered_document() -> None:
             terms(), wrong_tax, subscriptions=[s], billed=(), invoiced=(), cycle=cycle, taxes=NO_TAX
         )
     check_proposal(terms(), p, subscriptions=[s], billed=(), invoiced=(), cycle=cycle, taxes=NO_TAX)
+
+
+def test_months_unit_deactivation_credits_whole_months_only() -> None:
+    t = terms(frequency="quarterly", start=D(2024, 1, 1), prorate_unit="months", process_refunds="yes")
+    base = sub([change(D(2024, 1, 1), 10)])
+    billed = billed_lines_of(regular(t, D(2024, 1, 1), [base]))
+    for deactivated_on in (D(2024, 2, 10), D(2024, 2, 29)):
+        gone = sub(
+            [
+                *base.changes,
+                change(deactivated_on + dt.timedelta(days=1), -10, kind="deactivate", refund=True, id=2),
+            ]
+        )
+        c = cli(t, [gone], today=D(2024, 3, 1), billed=billed, invoiced=[D(2024, 1, 1)])
+        assert key(c) == [("credit", 1, "2024-03-01", "2024-03-31", "-10", "-120.00")]
+    last_day = sub([*base.changes, change(D(2024, 4, 1), -10, kind="deactivate", refund=True, id=2)])
+    assert cli(t, [last_day], today=D(2024, 3, 31), billed=billed, invoiced=[D(2024, 1, 1)]).empty
+
+
+def test_auto_renew_contract_keeps_billing_full_cycles() -> None:
+    t = terms(frequency="annual", start=D(2023, 1, 1), end=D(2023, 12, 31), auto_renew=True)
+    s = sub([change(D(2023, 1, 1), 5, "120.00", "create")], unit_months=12)
+    billed = billed_lines_of(regular(t, D(2023, 1, 1), [s]))
+    p = regular(t, D(2024, 1, 1), [s], billed=billed, invoiced=[D(2023, 1, 1)])
+    assert key(p) == [("recurring", 1, "2024-01-01", "2024-12-31", "5", "600.00")]
+    ended = replace(t, auto_renew=False)
+    assert cycle_starting(ended, D(2024, 1, 1)) is None
