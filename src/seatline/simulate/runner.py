@@ -120,6 +120,8 @@ class ScenarioRun:
         self._last_job_id = max(row[0] for row in rows)
         for pk, job_type, status, error, results in rows:
             failed = results.get("failed") if isinstance(results, dict) else None
+            if job_type == "merge_scheduled_license_change_log":
+                failed = None  # failed merges are part of the output (failed_merges)
             if status in ("succeeded", "not_applicable", "cancelled") and not failed:
                 continue
             problem = f"{day.isoformat()}: job {pk} ({job_type}) {status}: {error or failed or ''}".rstrip(
