@@ -161,3 +161,34 @@ def check_seeding() -> None:
         assert seed_default_schedules() == 1
     assert ScheduledJob.objects.get(system_key="provider_invoice_sync_daily").enabled is True
     assert ScheduledJob.objects.get(system_key="invoice_run_daily").enabled is False
+
+
+def test_a_re_enabled_or_re_timed_schedule_starts_afresh_instead_of_catching_up(moving_clock):
+    now = moving_clock()
+    sj = schedule(time_of_day=dt.time(0, 30), last_fired_for=now - dt.timedelta(days=30), enabled=False)
+    assert sj.next_run_at is None
+    sj.enabled = True
+    sj.save()
+    assert sj.last_fired_for == now
+    assert tick(now + dt.timedelta(hours=1)) == []
+    sj.refresh_from_db()
+    assert sj.next_run_at == dt.datetime(2026, 3, 11, 0, 30, tzinfo=UTC)
+    # Re-timed to earlier in the day: today's new instant (already past) is not fired.
+    ScheduledJob.objects.filter(pk=sj.pk).update(last_fired_for=dt.datetime(2026, 3, 10, 0, 30, tzinfo=UTC))
+    sj.refresh_from_db()
+    sj.time_of_day = dt.time(0, 45)
+    sj.save()
+    assert tick(now + dt.timedelta(hours=1)) == []
+    # A scheduler that was down, by contrast, catches up.
+    ScheduledJob.objects.filter(pk=sj.pk).update(last_fired_for=now - dt.timedelta(days=2))
+    assert [job.scheduled_for for job in tick(now)] == [
+        dt.datetime(2026, 3, 9, 0, 45, tzinfo=UTC),
+        dt.datetime(2026, 3, 10, 0, 45, tzinfo=UTC),
+    ]
+
+
+def test_a_schedule_of_an_unknown_type_does_not_stop_the_others():
+    broken = schedule(name="broken", last_fired_for=at(10))
+    ScheduledJob.objects.filter(pk=broken.pk).update(job_type="gone")
+    fine = schedule(name="fine", last_fired_for=at(10))
+    assert [job.related for job in tick(at(11, 1))] == [fine]

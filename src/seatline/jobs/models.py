@@ -121,6 +121,9 @@ class ScheduleKind(models.TextChoices):
     INTERVAL = "interval", "Every N minutes"
 
 
+SCHEDULE_TIMING_FIELDS = ("kind", "time_of_day", "weekday", "day_of_month", "interval_minutes")
+
+
 class ScheduledJob(models.Model):
     """A recurring job definition, editable in the back office; `scheduler.tick` fires it."""
 
@@ -175,10 +178,32 @@ class ScheduledJob(models.Model):
         return self.name
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        self.updated_at = clock.now()
+        """Saving an enabled schedule that was disabled, or whose timing changed, starts it afresh.
+
+        The scheduler catches up the instants it missed while it was down, but not the ones of a
+        schedule that was switched off or re-timed: those restart from now.
+        """
+        now = clock.now()
+        self.updated_at = now
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "updated_at" not in update_fields:
-            kwargs["update_fields"] = [*update_fields, "updated_at"]
+        extra = ["updated_at"]
+        watched = {"enabled", *SCHEDULE_TIMING_FIELDS}
+        if self.pk is not None and self.enabled and (update_fields is None or watched & set(update_fields)):
+            old = ScheduledJob.objects.filter(pk=self.pk).values("enabled", *SCHEDULE_TIMING_FIELDS).first()
+            if old is not None and (
+                not old["enabled"] or any(old[name] != getattr(self, name) for name in SCHEDULE_TIMING_FIELDS)
+            ):
+                self.last_fired_for = max(self.last_fired_for or now, now)
+                extra.append("last_fired_for")
+        if self.enabled:
+            from seatline.jobs.scheduler import next_instant
+
+            self.next_run_at = next_instant(self, self.last_fired_for or self.created_at)
+        else:
+            self.next_run_at = None
+        extra.append("next_run_at")
+        if update_fields is not None:
+            kwargs["update_fields"] = list(dict.fromkeys([*update_fields, *extra]))
         super().save(*args, **kwargs)
 
     def clean(self) -> None:

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 
 from seatline import clock
+from seatline.errors import SeatlineError
 from seatline.jobs.models import Job, ScheduledJob, ScheduleKind
 from seatline.jobs.registry import has_handler
 from seatline.jobs.services import enqueue
@@ -116,7 +117,10 @@ def tick(now: dt.datetime | None = None) -> list[Job]:
     now = now or clock.now()
     created: list[Job] = []
     for pk in ScheduledJob.objects.filter(enabled=True).order_by("id").values_list("id", flat=True):
-        created.extend(_tick_one(pk, now))
+        try:
+            created.extend(_tick_one(pk, now))
+        except SeatlineError as exc:  # e.g. a job type no longer known: the other schedules still fire
+            logger.error("scheduled job %s not fired: %s", pk, exc)
     from seatline.jobs.dispatch import dispatch_waiting_jobs
 
     dispatch_waiting_jobs()
@@ -138,9 +142,7 @@ def _tick_one(pk: int, now: dt.datetime) -> list[Job]:
                 break
         if last is not None:
             schedule.last_fired_for = last
-        caught_up = last is None or len(created) < MAX_CATCH_UP
-        schedule.next_run_at = next_instant(schedule, now if caught_up else last)
-        schedule.save(update_fields=["last_fired_for", "next_run_at"])
+        schedule.save(update_fields=["last_fired_for"])  # also recomputes next_run_at
     if created:
         logger.info("scheduled job %r fired %s instant(s)", schedule.name, len(created))
     return created
