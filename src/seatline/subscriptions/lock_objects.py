@@ -27,10 +27,10 @@ def lock_subscription(subscription_id: int) -> Subscription:
         raise SeatlineError(
             "unknown_reference", f"subscription {subscription_id} does not exist", field="subscription"
         )
-    lock_contract(contract_id)
-    return (
-        Subscription.objects.select_for_update().select_related("contract", "product").get(pk=subscription_id)
-    )
+    contract = lock_contract(contract_id)
+    subscription = Subscription.objects.select_for_update().get(pk=subscription_id)
+    subscription.contract = contract
+    return subscription
 
 
 def lock_contract_subscriptions(contract_id: int) -> tuple[BillingContract, list[Subscription]]:
