@@ -10,6 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from tests.services import require_postgres_database
+
 MALFORMED = """\
 accounts:
   - {id: wingtip, name: Wingtip Toys}
@@ -31,11 +35,14 @@ run: {from: 2024-01-01, to: 2024-01-03}
 """
 
 
-def simulate(tmp_path: Path, text: str, *args: str) -> subprocess.CompletedProcess[str]:
+def simulate(
+    tmp_path: Path, text: str, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the command as a process; on SQLite unless `env` names another DATABASE_URL."""
     scenario = tmp_path / "scenario.yaml"
     scenario.write_text(text)
-    env = {**os.environ, "SEATLINE_DATA_DIR": str(tmp_path / "data")}
-    env.pop("DATABASE_URL", None)
+    base = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    env = {**base, "SEATLINE_DATA_DIR": str(tmp_path / "data"), **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "seatline.cli", "simulate", str(scenario), *args],
         capture_output=True,
@@ -99,3 +106,26 @@ def test_keep_db_keeps_the_database_and_says_where(tmp_path):
         assert sqlite3.connect(kept).execute("SELECT count(*) FROM invoicing_invoice").fetchone() == (1,)
     finally:
         kept.unlink(missing_ok=True)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_on_postgresql_the_database_is_cloned_from_a_template(tmp_path):
+    require_postgres_database()
+    from django.db import connection
+
+    result = simulate(tmp_path, TINY, "--keep-db", env={"DATABASE_URL": os.environ["DATABASE_URL"]})
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["subscriptions"][0]["id"] == "m365"
+    prefix = "simulate: database kept at "
+    (line,) = [line for line in result.stderr.splitlines() if line.startswith(prefix)]
+    kept = line.removeprefix(prefix)
+    with connection._nodb_cursor() as cursor:
+        cursor.execute(
+            "SELECT datname FROM pg_database WHERE datname = %s OR datname LIKE %s",
+            [kept, "seatline_simtpl_%"],
+        )
+        names = {row[0] for row in cursor.fetchall()}
+        cursor.execute(f"DROP DATABASE IF EXISTS {connection.ops.quote_name(kept)}")
+    assert kept in names
+    assert any(name.startswith("seatline_simtpl_") for name in names)

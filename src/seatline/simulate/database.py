@@ -24,7 +24,7 @@ import django
 from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connections
+from django.db import DatabaseError, connections
 
 # Throwaway databases are rebuilt from scratch on any failure: no need for durability.
 FAST_SQLITE_PRAGMAS = "PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF; PRAGMA temp_store=MEMORY;"
@@ -144,7 +144,12 @@ def postgresql_template() -> str:
             _migrate()
         if _pg_exists(template):  # built concurrently meanwhile
             return template
-        _pg_execute(f"ALTER DATABASE {quote(building)} RENAME TO {quote(template)}")
+        try:
+            _pg_execute(f"ALTER DATABASE {quote(building)} RENAME TO {quote(template)}")
+        except DatabaseError:
+            if not _pg_exists(template):  # not a lost race: a real failure
+                raise
+            return template
         building = ""
     finally:
         if building:
