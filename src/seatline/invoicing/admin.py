@@ -7,7 +7,8 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from seatline.common.admin import ReadOnlyInline, SeatlineAdmin, date_range
-from seatline.invoicing.models import Invoice, InvoiceLine, InvoiceTax
+from seatline.invoicing.models import Invoice, InvoiceLine, InvoiceRun, InvoiceRunItem, InvoiceTax
+from seatline.invoicing.run_report import RunReportMixin
 
 LINE_FIELDS = (
     "position",
@@ -65,3 +66,40 @@ class InvoiceAdmin(SeatlineAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return obj is not None and not obj.is_issued and super().has_delete_permission(request, obj)
+
+
+class InvoiceRunItemInline(ReadOnlyInline):
+    model = InvoiceRunItem
+    fields = ("contract", "status", "reason", "at")
+    readonly_fields = fields
+
+
+@admin.register(InvoiceRun)
+class InvoiceRunAdmin(RunReportMixin, SeatlineAdmin):
+    list_display = (
+        "run_date",
+        "invoice_type",
+        "mode",
+        "considered",
+        "invoiced",
+        "skipped",
+        "failed",
+        "finished_at",
+    )
+    list_filter = ("invoice_type", "mode", date_range("run_date"))
+    inlines = (InvoiceRunItemInline,)
+    readonly_fields = ("run_date", "mode", "invoice_type", "started_at", "finished_at", "job")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(InvoiceRunItem)
+class InvoiceRunItemAdmin(SeatlineAdmin):
+    list_display = ("run", "contract", "status", "reason", "at")
+    list_filter = ("status", "run__invoice_type", date_range("run__run_date"))
+    search_fields = ("contract__name", "contract__account__name", "reason")
+    readonly_fields = ("run", "contract", "status", "reason", "invoices", "at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -204,3 +204,52 @@ class InvoiceTax(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.percent.normalize()}%: {self.amount}"
+
+
+class InvoiceRun(TimestampedModel):
+    """One invoicing run (Work 365's Invoicing Run report): what was considered, billed, skipped, failed."""
+
+    class Mode(models.TextChoices):
+        AUTOMATIC = "automatic", "Automatic"
+        MANUAL = "manual", "Manual"
+
+    class InvoiceType(models.TextChoices):
+        REGULAR = "regular", "Regular"
+        CHANGE_LOG = "change_log", "Change log"
+
+    run_date = models.DateField(db_index=True)
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.AUTOMATIC)
+    invoice_type = models.CharField(max_length=12, choices=InvoiceType.choices, default=InvoiceType.REGULAR)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    job = models.ForeignKey("jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ("-run_date", "-id")
+        indexes = [models.Index(fields=["run_date", "invoice_type"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_invoice_type_display()} run {self.run_date:%Y-%m-%d} ({self.get_mode_display().lower()})"
+
+
+class InvoiceRunItem(models.Model):
+    class Status(models.TextChoices):
+        INVOICED = "invoiced", "Invoiced"
+        SKIPPED = "skipped", "Skipped"
+        FAILED = "failed", "Failed"
+
+    run = models.ForeignKey(InvoiceRun, on_delete=models.CASCADE, related_name="items")
+    contract = models.ForeignKey("contracts.BillingContract", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices)
+    reason = models.TextField(blank=True, help_text="why skipped, or the error of a failure")
+    invoices = models.ManyToManyField(Invoice, blank=True, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("run", "contract")
+        constraints = [
+            models.UniqueConstraint(fields=["run", "contract"], name="one_item_per_contract_per_run")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract}: {self.get_status_display()}"
