@@ -23,6 +23,8 @@ from seatline.jobs.selectors import jobs_without_handler
 logger = logging.getLogger("seatline.jobs")
 
 MISSING_HANDLER_REPORT_SECONDS = 300.0
+_reported_missing: dict[str, int] = {}
+_reported_lock = threading.Lock()
 
 
 def default_worker_name() -> str:
@@ -39,7 +41,6 @@ class Worker:
         self.lease_seconds = lease_seconds
         self.poll_interval = poll_interval
         self.stop_event = threading.Event()
-        self._reported_missing: dict[str, int] = {}
 
     def __repr__(self) -> str:
         return f"Worker({self.name!r})"
@@ -77,12 +78,17 @@ class Worker:
         return count
 
     def report_missing_handlers(self) -> dict[str, int]:
-        """Log the unfinished jobs whose type has no handler here (they are never run)."""
+        """Log the unfinished jobs whose type has no handler here (they are never run).
+
+        A count is logged once per process until it changes.
+        """
         missing = jobs_without_handler()
-        for job_type, count in missing.items():
-            if self._reported_missing.get(job_type) != count:
-                logger.warning("%s unfinished job(s) of type %r: no handler installed", count, job_type)
-        self._reported_missing = missing
+        with _reported_lock:
+            for job_type, count in missing.items():
+                if _reported_missing.get(job_type) != count:
+                    logger.warning("%s unfinished job(s) of type %r: no handler installed", count, job_type)
+            _reported_missing.clear()
+            _reported_missing.update(missing)
         return missing
 
     def stop(self) -> None:
@@ -102,6 +108,9 @@ class Worker:
                         last_report = time.monotonic()
                 except DatabaseError as exc:
                     logger.warning("worker %s: database error, retrying: %s", self.name, exc)
+                    ran = False
+                except Exception:  # a bug outside the handlers: log it, keep the worker alive
+                    logger.exception("worker %s: unexpected error", self.name)
                     ran = False
                 if not ran:
                     self.stop_event.wait(self.poll_interval)
