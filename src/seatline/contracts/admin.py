@@ -103,6 +103,21 @@ class BillingContractAdmin(ContractActionsMixin, SeatlineAdmin):
         ),
     )
 
+    def save_model(self, request: HttpRequest, obj: BillingContract, form: Any, change: bool) -> None:
+        from seatline.jobs.services import enqueue
+
+        super().save_model(request, obj, form, change)
+        if not change or {"start_date", "end_date", "frequency", "invoice_offset_days", "auto_renew"} & set(
+            form.changed_data
+        ):
+            # Dates that decide the next invoice changed: recompute it (a job, in this transaction).
+            enqueue(
+                "update_next_invoice_date",
+                parameters={"contract_id": obj.pk},
+                related=obj,
+                dedupe_key=f"next-invoice-date:{obj.pk}",
+            )
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         fields = super().get_readonly_fields(request, obj)
         if obj is not None:

@@ -19,11 +19,43 @@ from seatline.jobs.services import enqueue
 STEPS: tuple[str, ...] = ("merge_scheduled_license_change_log", "invoice_run", "change_log_invoice_run")
 
 
+def _has_due_merges(run_date: dt.date) -> bool:
+    from seatline.subscriptions.models import ScheduledLicenseChangeLog
+
+    return ScheduledLicenseChangeLog.objects.filter(
+        status=ScheduledLicenseChangeLog.Status.PENDING, effective_date__lte=run_date
+    ).exists()
+
+
+def _has_due_contracts(run_date: dt.date) -> bool:
+    from seatline.invoicing.runs import due_contract_ids
+
+    return bool(due_contract_ids(run_date=run_date))
+
+
+def _has_cli_contracts(run_date: dt.date) -> bool:
+    from seatline.invoicing.runs import cli_contract_ids
+
+    return bool(cli_contract_ids(run_date=run_date))
+
+
+# A step whose job would only find nothing to do (and end Not Applicable) is not enqueued: the
+# same checks the handlers make first, done without the job round trip. Days without work are
+# the common case of a simulation, and this keeps a simulated year to a few seconds.
+HAS_WORK = {
+    "merge_scheduled_license_change_log": _has_due_merges,
+    "invoice_run": _has_due_contracts,
+    "change_log_invoice_run": _has_cli_contracts,
+}
+
+
 def run_nightly(*, run_date: dt.date) -> None:
     from seatline.jobs.worker import Worker
 
     worker = Worker(name=f"nightly:{run_date.isoformat()}")
     for job_type in STEPS:
+        if not HAS_WORK[job_type](run_date):
+            continue
         with transaction.atomic():
             enqueue(
                 job_type,

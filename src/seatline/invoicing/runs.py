@@ -63,9 +63,10 @@ def due_contract_ids(*, run_date: dt.date) -> list[int]:
     ).filter(Q(next_invoice_date__isnull=True) | Q(next_invoice_date__lte=run_date))
     # Ended contracts already billed through their end (no next date left) are not considered again.
     finished = BillingSchedule.objects.filter(contract=OuterRef("pk"), status=BillingSchedule.Status.INVOICED)
+    # (an empty next invoice date after a first invoice means: no cycle left before the end date;
+    # changing the end date recomputes it through the update_next_invoice_date job).
     recurring = recurring.exclude(
-        Q(next_invoice_date__isnull=True, auto_renew=False, end_date__lt=run_date - MAX_OFFSET)
-        & Exists(finished)
+        Q(next_invoice_date__isnull=True, auto_renew=False, end_date__isnull=False) & Exists(finished)
     )
     non_recurring = NonRecurringItem.objects.filter(
         contract__type=ContractType.NON_RECURRING,
