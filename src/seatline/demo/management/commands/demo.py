@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 import signal
 import subprocess
@@ -33,7 +34,13 @@ class Command(BaseCommand):
 
         self.stdout.write("Loading the demo tenant (a year of history through the real billing runs)...")
         started = time.monotonic()
-        report = load_demo_tenant()
+        jobs_log = logging.getLogger("seatline.jobs")
+        level = jobs_log.level
+        jobs_log.setLevel(logging.WARNING)  # a year of nightly runs would print thousands of lines
+        try:
+            report = load_demo_tenant()
+        finally:
+            jobs_log.setLevel(level)
         if report.loaded:
             self.stdout.write(
                 f"  {report.accounts} accounts, {report.contracts} contracts, {report.subscriptions} subscriptions, "
