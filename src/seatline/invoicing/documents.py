@@ -14,7 +14,7 @@ from seatline.audit.services import record
 from seatline.contracts.models import BillingContract, BillingSchedule
 from seatline.core.money import quantize, unit_price4
 from seatline.core.types import ContractTerms, Cycle, Proposal
-from seatline.invoicing.issuing import issue_invoice
+from seatline.invoicing.issuing import issue_or_defer
 from seatline.invoicing.models import Invoice, InvoiceLine, InvoiceStatus, InvoiceTax, Series
 from seatline.subscriptions.models import LicenseChangeLog, NonRecurringItem, UsageRecord
 from seatline.subscriptions.selectors import configuration, unbilled_nris
@@ -75,7 +75,7 @@ def save_proposal(
     ) + f"; {len(nri_ids)} NRI(s), {len(usage_ids)} usage record(s) billed; {archived} change log(s) archived"
     record(invoice or contract, "invoice_generated", message=summary + details)
     if invoice is not None and configuration().auto_issue_invoices:
-        invoice = issue_invoice(invoice=invoice)
+        invoice = issue_or_defer(invoice)
     return invoice
 
 

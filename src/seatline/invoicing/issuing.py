@@ -1,29 +1,154 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Issuing a draft document: the next gapless number of its series."""
+"""Issuing draft documents: the next gapless numbers of their series, the audit records and the
+follow-up jobs (PDF, e-mail), all in the issuing transaction.
+
+The number sequence row stays locked from the moment a number is taken until the transaction
+commits (a rolled-back issue gives its number back). A contract run chunk bills many contracts
+in one transaction, so it issues its documents together at the end (`issuing_deferred`): the
+sequence is then locked only for that last step, and chunks run by other workers do their
+billing in parallel instead of waiting for the lock from their first invoice on.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
 from seatline import clock
-from seatline.audit.services import record
+from seatline.audit.context import current_actor
+from seatline.audit.models import AuditEvent
+from seatline.audit.services import jsonable
 from seatline.errors import SeatlineError
 from seatline.invoicing.models import Invoice, InvoiceStatus
-from seatline.invoicing.numbering import next_number
+from seatline.invoicing.numbering import next_numbers
+from seatline.jobs.services import enqueue
+
+#: Jobs every issued document gets (declared in seatline.jobs.registry; their handlers come
+#: with the PDF and e-mail features: until then they wait, reported as "no handler installed").
+FOLLOW_UP_JOBS: tuple[str, ...] = ("create_pdf", "send_email")
+
+_deferred: ContextVar[list[int] | None] = ContextVar("seatline_deferred_issuing", default=None)
 
 
 def issue_invoice(*, invoice: Invoice) -> Invoice:
     """Draft -> billed: the next gapless number of the invoice's series, locked in this transaction."""
+    (issued,) = issue_invoices([invoice.pk], strict=True)
+    return issued
+
+
+def issue_or_defer(invoice: Invoice) -> Invoice:
+    """Issue `invoice` now, or at the end of the enclosing `issuing_deferred()` block."""
+    pending = _deferred.get()
+    if pending is None:
+        return issue_invoice(invoice=invoice)
+    pending.append(invoice.pk)
+    return invoice
+
+
+@contextmanager
+def issuing_deferred() -> Iterator[list[int]]:
+    """Collect the documents `issue_or_defer` is given inside the block; issue them when it ends.
+
+    Must run inside the transaction that creates them. Documents rolled back meanwhile (a
+    contract's savepoint) are simply no longer there and are skipped.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("issuing_deferred must run inside the transaction that creates the documents")
+    pending: list[int] = []
+    token = _deferred.set(pending)
+    try:
+        yield pending
+    finally:
+        _deferred.reset(token)
+    issue_invoices(pending)
+
+
+def issue_invoices(ids: Sequence[int], *, strict: bool = False) -> list[Invoice]:
+    """Issue the draft invoices `ids` in id order (numbers in that order, per series).
+
+    `strict`: an invoice that is missing or not a draft is an error (`invoice_not_draft`);
+    otherwise it is skipped.
+    """
+    if not ids:
+        return []
     with transaction.atomic():
-        locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
-        if locked.status != InvoiceStatus.DRAFT:
-            raise SeatlineError("invoice_not_draft", f"invoice {locked} is already issued", field="invoice")
-        sequence, number = next_number(locked.series)
-        locked.sequence = sequence
-        locked.number = number
-        locked.status = InvoiceStatus.BILLED
-        locked.issued_at = clock.now()
-        locked.balance = locked.total
-        locked.save()
-        record(locked, "invoice_issued", message=f"{number}: total {locked.total} {locked.currency}")
-    return locked
+        invoices = list(Invoice.objects.select_for_update().filter(pk__in=list(ids)).order_by("id"))
+        drafts = [invoice for invoice in invoices if invoice.status == InvoiceStatus.DRAFT]
+        if strict and len(drafts) != len(set(ids)):
+            issued = next((i for i in invoices if i.status != InvoiceStatus.DRAFT), None)
+            raise SeatlineError(
+                "invoice_not_draft",
+                f"invoice {issued if issued is not None else ids[0]} is already issued",
+                field="invoice",
+            )
+        if not drafts:
+            return []
+        now = clock.now()
+        by_series: dict[str, list[Invoice]] = {}
+        for invoice in drafts:
+            by_series.setdefault(invoice.series, []).append(invoice)
+        for series, documents in sorted(by_series.items()):
+            for invoice, (sequence, number) in zip(
+                documents, next_numbers(series, len(documents)), strict=True
+            ):
+                invoice.sequence, invoice.number = sequence, number
+        before = {invoice.pk: dict(getattr(invoice, "_audit_loaded", {})) for invoice in drafts}
+        for invoice in drafts:
+            invoice.status = InvoiceStatus.BILLED
+            invoice.issued_at = now
+            invoice.balance = invoice.total
+            invoice.updated_at = now
+        Invoice.objects.bulk_update(
+            drafts, ["sequence", "number", "status", "issued_at", "balance", "updated_at"]
+        )
+        _audit_issue(drafts, before, now)
+        enqueue_follow_ups(drafts)
+    return drafts
+
+
+def _audit_issue(invoices: list[Invoice], before: dict[int, dict], now: object) -> None:
+    """What `AuditedModel.save` and `record(..., "invoice_issued")` write, for many invoices at once."""
+    content_type = ContentType.objects.get_for_model(Invoice, for_concrete_model=True)
+    actor = current_actor()
+    events: list[AuditEvent] = []
+    for invoice in invoices:
+        after = invoice._audit_values()
+        loaded = before[invoice.pk]
+        changes = {
+            name: [jsonable(loaded.get(name)), jsonable(value)]
+            for name, value in after.items()
+            if loaded.get(name) != value
+        }
+        common = {
+            "at": now,
+            "actor": actor,
+            "content_type": content_type,
+            "object_id": str(invoice.pk),
+            "object_repr": str(invoice)[:200],
+        }
+        events.append(AuditEvent(action=AuditEvent.UPDATE, changes=changes, message="", **common))
+        events.append(
+            AuditEvent(
+                action="invoice_issued",
+                changes={},
+                message=f"{invoice.number}: total {invoice.total} {invoice.currency}",
+                **common,
+            )
+        )
+        invoice._audit_loaded = after
+    AuditEvent.objects.bulk_create(events)
+
+
+def enqueue_follow_ups(documents: Sequence[Invoice]) -> None:
+    """The follow-up jobs of issued documents (PDF, e-mail), in the issuing transaction."""
+    for document in documents:
+        for job_type in FOLLOW_UP_JOBS:
+            enqueue(
+                job_type,
+                parameters={"invoice_id": document.pk, "number": document.number},
+                related=document,
+            )

@@ -17,10 +17,20 @@ def number_format(series: str) -> str:
 
 def next_number(series: str) -> tuple[int, str]:
     """The next (sequence, formatted number) of `series`; must run inside the issuing transaction."""
+    return next_numbers(series, 1)[0]
+
+
+def next_numbers(series: str, count: int) -> list[tuple[int, str]]:
+    """The next `count` (sequence, formatted number) pairs of `series`, in order; must run inside
+    the issuing transaction (the sequence row stays locked until it ends)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("next_number must run inside the transaction that issues the document")
+    if count < 1:
+        return []
     NumberSequence.objects.get_or_create(series=series)
     sequence = NumberSequence.objects.select_for_update().get(series=series)
-    sequence.last_number += 1
+    first = sequence.last_number + 1
+    sequence.last_number += count
     sequence.save(update_fields=["last_number"])
-    return sequence.last_number, number_format(series).format(number=sequence.last_number)
+    template = number_format(series)
+    return [(n, template.format(number=n)) for n in range(first, sequence.last_number + 1)]

@@ -26,7 +26,7 @@ from seatline.invoicing.generation import (
     propose_regular,
     regular_invoice_locked,
 )
-from seatline.invoicing.issuing import issue_invoice
+from seatline.invoicing.issuing import enqueue_follow_ups, issue_invoice
 from seatline.invoicing.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, InvoiceTax, Series
 from seatline.invoicing.numbering import next_number
 from seatline.invoicing.runs import (
@@ -205,4 +205,5 @@ def create_credit_note(*, invoice: Invoice, reason: str = "") -> Invoice:
             original, "invoice_credited", message=f"credit note {number}" + (f": {reason}" if reason else "")
         )
         record(note, "credit_note_issued", message=f"{number} credits {original.number}, total {note.total}")
+        enqueue_follow_ups([note])
     return note

@@ -2,18 +2,32 @@
 """Job handlers of the invoicing app (thin: they call the services).
 
 `invoice_run` splits the contracts due on its run date into `invoice_run_chunk` jobs of
-`CHUNK_SIZE` contracts, run by whichever workers claim them; each contract is billed in its own
-transaction by `run_contract`. `change_log_invoice_run` waits (retries later) while a regular run
-of the same date is unfinished, so change-log invoices always come after the regular ones.
+`chunk_size` contracts (job parameter, else the setting SEATLINE_INVOICE_RUN_CHUNK_SIZE, else
+`CHUNK_SIZE`), run by whichever workers claim them. A chunk job is one transaction (the job
+contract): each contract is billed under its row lock within a savepoint of it by `run_contract`
+(a failing contract is rolled back alone), the chunk's documents are numbered together at its
+end, and the chunk's billing, report items and "Succeeded" commit together or not at all. A
+worker killed mid-chunk therefore leaves nothing behind: the reaper gives the chunk back and it
+runs again.
+
+Resuming: an invoice run of a date enqueued again (after a crash, or by hand) considers only the
+contracts still due (billed ones have moved their next invoice date on) and leaves out those an
+unfinished chunk of that date already holds; it continues the date's report row.
+
+`change_log_invoice_run` waits (retries later) while a regular run of the same date is
+unfinished, so change-log invoices always come after the regular ones.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+
 from seatline.contracts.models import BillingContract
 from seatline.invoicing import run_log
 from seatline.invoicing.documents import refresh_next_invoice_date
+from seatline.invoicing.issuing import issuing_deferred
 from seatline.invoicing.runs import (
     ContractRunResult,
     cli_contract_ids,
@@ -46,29 +60,50 @@ def _summary(results: list[ContractRunResult]) -> dict[str, Any]:
     }
 
 
+def chunk_size(job: Job) -> int:
+    value = (job.parameters or {}).get("chunk_size") or getattr(
+        settings, "SEATLINE_INVOICE_RUN_CHUNK_SIZE", None
+    )
+    return max(int(value or CHUNK_SIZE), 1)
+
+
+def _contracts_in_unfinished_chunks(run_date_iso: str) -> set[int]:
+    held: set[int] = set()
+    for parameters in Job.objects.filter(
+        job_type="invoice_run_chunk", status__in=UNFINISHED_STATUSES, parameters__run_date=run_date_iso
+    ).values_list("parameters", flat=True):
+        held.update(int(pk) for pk in (parameters or {}).get("contract_ids", []))
+    return held
+
+
 @job_handler("invoice_run")
 def invoice_run(job: Job) -> dict[str, Any] | None:
     run_date = job_run_date(job)
-    ids = due_contract_ids(run_date=run_date)
-    if not ids:
-        raise NotApplicable(f"no contract due on {run_date.isoformat()}")
+    iso = run_date.isoformat()
+    due = due_contract_ids(run_date=run_date)
+    if not due:
+        raise NotApplicable(f"no contract due on {iso}")
     mode = "manual" if (job.parameters or {}).get("manual") else "automatic"
     report = run_log.start_run(run_date=run_date, invoice_type="regular", mode=mode, job=job)
-    chunks = [ids[i : i + CHUNK_SIZE] for i in range(0, len(ids), CHUNK_SIZE)]
+    held = _contracts_in_unfinished_chunks(iso)
+    ids = [pk for pk in due if pk not in held]
+    size = chunk_size(job)
+    chunks = [ids[i : i + size] for i in range(0, len(ids), size)]
     jobs = [
         enqueue(
             "invoice_run_chunk",
-            parameters={
-                "run_date": run_date.isoformat(),
-                "contract_ids": chunk,
-                "invoice_run_id": report.pk if report is not None else None,
-            },
+            parameters={"run_date": iso, "contract_ids": chunk, "invoice_run_id": report.pk},
             parent=job,
-            dedupe_key=f"invoice_run_chunk:{run_date.isoformat()}:{chunk[0]}-{chunk[-1]}",
+            dedupe_key=f"invoice_run_chunk:{iso}:{chunk[0]}-{chunk[-1]}",
         )
         for chunk in chunks
     ]
-    return {"run_date": run_date.isoformat(), "contracts": len(ids), "chunks": [j.pk for j in jobs]}
+    return {
+        "run_date": iso,
+        "contracts": len(ids),
+        "already_in_unfinished_chunks": len(due) - len(ids),
+        "chunks": [j.pk for j in jobs],
+    }
 
 
 @job_handler("invoice_run_chunk")
@@ -77,10 +112,10 @@ def invoice_run_chunk(job: Job) -> dict[str, Any] | None:
     ids = [int(pk) for pk in (job.parameters or {}).get("contract_ids", [])]
     if not ids:
         raise NotApplicable("no contract in this chunk")
-    results = [run_contract(contract_id=pk, run_date=run_date) for pk in ids]
+    with issuing_deferred():
+        results = [run_contract(contract_id=pk, run_date=run_date) for pk in ids]
     report = run_log.get_run((job.parameters or {}).get("invoice_run_id"))
-    if report is not None:
-        run_log.record_results(report, results)
+    run_log.record_results(report, results, job=job)
     return {"run_date": run_date.isoformat(), **_summary(results)}
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from seatline import clock
 from seatline.contracts.models import BillingContract
-from seatline.invoicing import models, run_log, tasks
+from seatline.invoicing import models, tasks
 from seatline.invoicing.daily import run_nightly
 from seatline.invoicing.models import Invoice
 from seatline.jobs.models import Job
@@ -51,10 +51,10 @@ def test_invoice_run_splits_contracts_into_chunks(monkeypatch):
     ]
     assert {c.status for c in chunks} == {"succeeded"}
     assert Invoice.objects.filter(kind="regular").count() == 5
-    if run_log.available():
-        run = models.InvoiceRun.objects.get(job=job)
-        assert (run.run_date, run.invoice_type, run.mode) == (D(2018, 1, 2), "regular", "automatic")
-        assert list(run.items.values_list("status", flat=True)) == ["invoiced"] * 5
+    run = models.InvoiceRun.objects.get(job=job)
+    assert (run.run_date, run.invoice_type, run.mode) == (D(2018, 1, 2), "regular", "automatic")
+    assert list(run.items.values_list("status", flat=True)) == ["invoiced"] * 5
+    assert run.finished_at is not None
     with clock.frozen(D(2018, 1, 2)):
         again = run_job("invoice_run", run_date="2018-01-02")
     assert again.status == "not_applicable"
@@ -106,9 +106,8 @@ def test_change_log_run_reports_refusals_per_contract():
     assert job.results["failed"] == {
         str(contract.pk): "[earlier_cycle_not_invoiced] cycle starting 2018-01-01 has no regular invoice yet"
     }
-    if run_log.available():
-        item = models.InvoiceRunItem.objects.get(run__invoice_type="change_log")
-        assert item.status == "failed"
+    item = models.InvoiceRunItem.objects.get(run__invoice_type="change_log")
+    assert item.status == "failed"
 
 
 @pytest.mark.django_db
@@ -129,3 +128,57 @@ def test_update_next_invoice_date_job():
     assert first.results["next_invoice_date"] == "2018-01-02"
     assert BillingContract.objects.get(pk=contract.pk).next_invoice_date == D(2018, 1, 2)
     assert second.status == "not_applicable"
+
+
+@pytest.mark.django_db
+def test_each_issued_invoice_gets_its_pdf_and_email_jobs_in_the_run():
+    contracts = [factories.contract(name=f"C{n}") for n in range(3)]
+    with clock.frozen(D(2018, 1, 1)):
+        for contract in contracts:
+            factories.subscription(contract)
+        run_job("invoice_run", run_date="2018-01-02", chunk_size=2)
+    invoices = list(Invoice.objects.order_by("id"))
+    assert [i.number for i in invoices] == ["INV-000001", "INV-000002", "INV-000003"]
+    follow_ups = Job.objects.filter(job_type__in=["create_pdf", "send_email"]).order_by("id")
+    assert sorted((j.parameters["invoice_id"], j.job_type, j.status) for j in follow_ups) == sorted(
+        (i.pk, t, "waiting") for i in invoices for t in ("create_pdf", "send_email")
+    )
+    assert {(j.related, j.parameters["number"]) for j in follow_ups} == {(i, i.number) for i in invoices}
+
+
+@pytest.mark.django_db
+def test_a_resumed_run_skips_contracts_held_by_unfinished_chunks_and_reuses_the_report():
+    contracts = [factories.contract(name=f"C{n}") for n in range(4)]
+    with clock.frozen(D(2018, 1, 1)):
+        for contract in contracts:
+            factories.subscription(contract)
+        first = enqueue("invoice_run", parameters={"run_date": "2018-01-02", "chunk_size": 3})
+        Worker(name="test").run_once()  # the run job only: its two chunks wait
+        first.refresh_from_db()
+        assert first.status == "succeeded"
+        # Re-enqueued (as after a crash): nothing new while the chunks are pending.
+        again = run_job_only("invoice_run", run_date="2018-01-02")
+        assert again.results["chunks"] == []
+        assert again.results["already_in_unfinished_chunks"] == 4
+        Worker(name="test").run_until_idle()
+    assert Job.objects.filter(job_type="invoice_run_chunk").count() == 2
+    assert Invoice.objects.filter(kind="regular").count() == 4
+    run = models.InvoiceRun.objects.get()
+    assert run.job_id == again.pk and run.finished_at is not None
+    assert sorted(run.items.values_list("contract_id", "status")) == [(c.pk, "invoiced") for c in contracts]
+    # A later pass of the same date that finds nothing due keeps the report's invoiced items.
+    from seatline.invoicing import run_log
+    from seatline.invoicing.runs import run_contract
+
+    run_log.record_results(run, [run_contract(contract_id=contracts[0].pk, run_date=D(2018, 1, 2))])
+    item = run.items.get(contract=contracts[0])
+    assert (item.status, item.invoices.count()) == ("invoiced", 1)
+
+
+def run_job_only(job_type: str, **parameters) -> Job:
+    from seatline.jobs.execution import run_job_by_id
+
+    job = enqueue(job_type, parameters=parameters)
+    run_job_by_id(job.pk, "test")
+    job.refresh_from_db()
+    return job
