@@ -6,7 +6,8 @@ from __future__ import annotations
 from django.db import models
 
 from seatline.audit.mixins import AuditedModel
-from seatline.common.fields import TimestampedModel
+from seatline.common.choices import SalesUnit
+from seatline.common.fields import CurrencyField, MoneyField, TimestampedModel
 
 
 class Provider(AuditedModel, TimestampedModel):
@@ -120,3 +121,92 @@ class Agreement(AuditedModel, TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.account}: {self.template} ({self.get_status_display()})"
+
+
+class ProviderCredential(models.Model):
+    """The current refresh token of an automatic provider (it rotates on every redemption).
+
+    Implements the connectors' `TokenStore` through `seatline.providers.credentials`. Never shown in
+    the back office, never audited (the audit trail would copy the secret).
+    """
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="credentials")
+    key = models.CharField(max_length=200, help_text="token store key, e.g. partner_center:<tenant>")
+    refresh_token = models.TextField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "key"], name="one_credential_per_provider_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}: {self.key}"
+
+    def __repr__(self) -> str:  # never the token
+        return f"<ProviderCredential {self.pk} {self.provider_id}:{self.key}>"
+
+
+class SalesOrder(AuditedModel, TimestampedModel):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        FULFILLED = "fulfilled", "Fulfilled"
+
+    class StatusReason(models.TextChoices):
+        OPEN = "open", "Open"
+        COMPLETE = "complete", "Complete"
+
+    account = models.ForeignKey("customers.Account", on_delete=models.PROTECT, related_name="sales_orders")
+    number = models.CharField(max_length=40, unique=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    status_reason = models.CharField(max_length=12, choices=StatusReason.choices, default=StatusReason.OPEN)
+    currency = CurrencyField()
+    contract = models.ForeignKey(
+        "contracts.BillingContract", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    fulfilled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"Order {self.number} ({self.account})"
+
+
+class SalesOrderLine(AuditedModel):
+    order = models.ForeignKey(SalesOrder, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField()
+    unit_price = MoneyField("unit selling price")
+    sales_unit = models.CharField(max_length=12, choices=SalesUnit.choices, default=SalesUnit.MONTHLY)
+    existing_subscription = models.ForeignKey(
+        "subscriptions.Subscription",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="set: the line increases this subscription; empty: a new subscription",
+    )
+    provider_override = models.ForeignKey(
+        Provider,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="provision on this provider instead of the product's default provider",
+    )
+    provisioned_subscription = models.ForeignKey(
+        "subscriptions.Subscription", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ("order", "id")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(quantity__gte=1), name="order_line_quantity_positive"),
+            models.CheckConstraint(
+                condition=models.Q(unit_price__gte=0), name="order_line_price_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.product}"
