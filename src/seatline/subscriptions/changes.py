@@ -98,7 +98,15 @@ def new_change(
     archived_note: str = "",
     scheduled: ScheduledLicenseChangeLog | None = None,
 ) -> LicenseChangeLog:
-    return LicenseChangeLog.objects.create(
+    """Every LCL is made here: provisioning is decided in this one place (providers.provisioning).
+
+    Credit hold refuses before the row exists; the provisioning job of an automatic or manual
+    provider is enqueued in the caller's transaction (outbox).
+    """
+    from seatline.providers import provisioning
+
+    provisioning.before_change(subscription, kind=kind)
+    change = LicenseChangeLog.objects.create(
         subscription=subscription,
         kind=kind,
         effective_date=effective,
@@ -112,7 +120,17 @@ def new_change(
         status=LicenseChangeLog.Status.ARCHIVED if archived_note else LicenseChangeLog.Status.ACTIVE,
         note=archived_note,
         scheduled_change=scheduled,
+        provisioning_status=provisioning.status_for(subscription, kind=kind),
     )
+    provisioning.after_change(subscription, change)
+    return change
+
+
+def check_provider_window(subscription: Subscription, *, reduction: int, cancel: bool = False) -> None:
+    """`provider_window_passed` when the provider's NCE window no longer allows this reduction."""
+    from seatline.providers.provisioning import check_provider_window as check
+
+    check(subscription, reduction=reduction, cancel=cancel)
 
 
 def apply_quantity_change(
@@ -142,6 +160,8 @@ def apply_quantity_change(
     note = ""
     if delta < 0:
         check_reduction(subscription, effective)
+        if scheduled is None:  # a scheduled change meets the provider's window of its own day
+            check_provider_window(subscription, reduction=-delta)
         refund = refund_for(contract, user_choice=None)
         if not refund and contract.policy == "advance":
             note = NO_CREDIT_NOTE

@@ -27,6 +27,7 @@ from seatline.subscriptions.changes import (
     NO_CREDIT_NOTE,
     apply_price_change,
     apply_quantity_change,
+    check_provider_window,
     check_reduction,
     money,
     new_change,
@@ -164,6 +165,7 @@ def deactivate_subscription(
                 "subscription_inactive", f"{locked.name} is already suspended", field="subscription"
             )
         check_reduction(locked, on)
+        check_provider_window(locked, reduction=locked.quantity, cancel=True)
         applies = refund_for(locked.contract, user_choice=refund)
         before = locked.quantity
         change = new_change(
