@@ -113,8 +113,13 @@ def _reference_data() -> _Reference:
             "connector": "partner_center",
             "settings": {
                 "base_url": SIMULATOR_URL,
-                "tenant": "seatline-demo.onmicrosoft.com",
                 "authority": SIMULATOR_URL,
+                "tenant": "seatline-demo.onmicrosoft.com",
+                # The simulator accepts any bearer token unless strict_auth is on; a real tenant
+                # uses client_credentials or refresh_token with "client_secret_env".
+                "auth": "static",
+                "order_poll_interval": 1,
+                "order_max_wait": 10,
             },
         },
     )[0]
@@ -135,6 +140,10 @@ def _reference_data() -> _Reference:
     AgreementTemplate.objects.get_or_create(
         name="Microsoft Cloud Agreement",
         defaults={"provider": pc, "agreement_type": "MicrosoftCloudAgreement", "active": False},
+    )
+    # The templates ship with Seatline (providers migration 0003) without a provider when none existed.
+    AgreementTemplate.objects.filter(provider__isnull=True, agreement_type__startswith="Microsoft").update(
+        provider=pc
     )
     providers = {"pc": pc, "manual": manual, "none": nothing}
     usd = PriceList.objects.get_or_create(
@@ -290,6 +299,7 @@ def _subscription_events(rng, ref, contract, product, counter, today) -> list[_E
             qrw_days=product.default_qrw_days,
             term_months=12,
             provider=product.default_provider,
+            provider_account=_provider_account(contract, product),
         )
         return holder["sub"]
 
@@ -309,6 +319,13 @@ def _subscription_events(rng, ref, contract, product, counter, today) -> list[_E
             events.append(_Event(day, next(counter), _deactivate(holder, refund=rng.random() < 0.5)))
             break
     return events
+
+
+def _provider_account(contract: BillingContract, product: Product) -> ProviderAccount | None:
+    provider = product.default_provider
+    if provider is None or provider.type != "automatic":
+        return None
+    return ProviderAccount.objects.filter(provider=provider, account_id=contract.account_id).first()
 
 
 def _change(holder: dict[str, object], delta: int) -> Callable[[], object]:
@@ -394,15 +411,20 @@ def _usage_events(rng, ref, contract, product, counter, today) -> list[_Event]: 
 
 
 def _replay(events: list[_Event], today: dt.date) -> int:
-    """Apply the events day by day, each night running the real jobs, up to yesterday."""
+    """Apply the events day by day, each night running the real jobs, up to yesterday.
+
+    The history is already provisioned at the providers (the simulator is not running while the
+    demo loads): its change logs are recorded Provisioned and enqueue no provisioning job.
+    """
     from seatline.invoicing.daily import run_nightly
+    from seatline.providers.provisioning import recorded_as_provisioned
 
     events.sort()
     refused = 0
     first = events[0].day if events else today
     position = 0
     moving = clock.MovableClock(first)
-    with clock.process_clock(moving):
+    with clock.process_clock(moving), recorded_as_provisioned():
         day = first
         while day < today:
             moving.set(day)
