@@ -5,6 +5,7 @@ from django.contrib import admin
 
 from seatline.common.admin import SeatlineAdmin, SeatlineTabularInline
 from seatline.customers.models import Account, Contact
+from seatline.providers.admin_actions import AccountProviderActionsMixin
 
 
 class ContactInline(SeatlineTabularInline):
@@ -13,7 +14,7 @@ class ContactInline(SeatlineTabularInline):
 
 
 @admin.register(Account)
-class AccountAdmin(SeatlineAdmin):
+class AccountAdmin(AccountProviderActionsMixin, SeatlineAdmin):
     list_display = ("name", "country", "region", "currency", "tax_exempt", "credit_hold", "active")
     list_filter = ("active", "credit_hold", "tax_exempt", "currency", "country")
     search_fields = ("name", "email_domain", "city", "contacts__email")

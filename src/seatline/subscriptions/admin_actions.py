@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 
 from seatline.common.admin_actions import ServiceActionsMixin, add_service_error
 from seatline.errors import SeatlineError
-from seatline.subscriptions.models import Subscription
+from seatline.subscriptions.models import LicenseChangeLog, Subscription
 
 
 class ChangeQuantityForm(forms.Form):
@@ -141,4 +141,35 @@ class SubscriptionActionsMixin(ServiceActionsMixin):
             form=form,
             buttons=(("apply", "Schedule"),),
             intro="The change merges on its effective date, before that day's invoices.",
+        )
+
+
+class MarkProvisionedForm(forms.Form):
+    message = forms.CharField(
+        label="Note", required=False, max_length=500, help_text="e.g. the vendor's order number"
+    )
+
+
+class ChangeLogActionsMixin(ServiceActionsMixin):
+    service_actions = (("mark-provisioned", "Mark provisioned", "mark_provisioned_view"),)
+
+    def mark_provisioned_view(self, request: HttpRequest, change: LicenseChangeLog) -> HttpResponse:
+        from seatline.providers.services import mark_provisioned
+
+        form = MarkProvisionedForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                mark_provisioned(change, message=form.cleaned_data["message"])
+            except SeatlineError as error:
+                add_service_error(form, error)
+            else:
+                return self.done(request, change, "Change log marked provisioned.")
+        return self.render_action(
+            request,
+            change,
+            title="Mark provisioned",
+            form=form,
+            buttons=(("apply", "Mark provisioned"),),
+            intro=f"The change was made at the provider by hand. Now: {change.get_provisioning_status_display()}"
+            + (f" ({change.provisioning_message})" if change.provisioning_message else "."),
         )
