@@ -86,7 +86,7 @@ class ContractActionsMixin(ServiceActionsMixin):
         from seatline.invoicing import services
 
         cycles = selectable_cycles(contract, clock.today())
-        form = GenerateInvoiceForm(request.POST or None, cycles=cycles)
+        form = GenerateInvoiceForm(request.POST if request.method == "POST" else None, cycles=cycles)
         if request.method == "POST" and form.is_valid():
             try:
                 invoice = services.generate_manual_invoice(
@@ -143,7 +143,7 @@ class ContractActionsMixin(ServiceActionsMixin):
     def indexation_view(self, request: HttpRequest, contract: BillingContract) -> HttpResponse:
         from seatline.subscriptions import services
 
-        form = IndexationForm(request.POST or None)
+        form = IndexationForm(request.POST if request.method == "POST" else None)
         rows: list[list[Any]] = []
         if request.method == "POST" and form.is_valid():
             percent = form.cleaned_data["percent"]
