@@ -35,12 +35,14 @@ def now() -> dt.datetime:
 
 
 def default_time_zone() -> str:
-    try:
-        from django.conf import settings
+    """The tenant's time zone: Configuration.time_zone (cached), else the TIME_ZONE setting, else UTC."""
+    from django.apps import apps
 
-        return str(getattr(settings, "TIME_ZONE", "UTC") or "UTC")
-    except Exception:  # Django not configured: pure use of the clock
+    if not apps.ready:  # Django not set up: a pure use of the clock
         return "UTC"
+    from seatline.configuration.tenant import tenant_time_zone
+
+    return tenant_time_zone()
 
 
 def today(time_zone: str | None = None) -> dt.date:

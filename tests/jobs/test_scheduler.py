@@ -80,8 +80,12 @@ def test_disabled_schedules_do_not_fire():
     assert tick(at(12)) == []
 
 
-def test_time_of_day_is_in_the_tenant_time_zone_across_a_dst_change(settings):
-    settings.TIME_ZONE = "America/New_York"  # DST starts 2026-03-08
+def test_time_of_day_is_in_the_tenant_time_zone_across_a_dst_change():
+    from seatline.configuration.models import Configuration
+
+    config = Configuration.get()
+    config.time_zone = "America/New_York"  # DST starts 2026-03-08
+    config.save()
     sj = schedule(time_of_day=dt.time(0, 30), last_fired_for=at(6, 5, 30))
     created = tick(at(9, 12))
     assert [job.scheduled_for for job in created] == [at(7, 5, 30), at(8, 5, 30), at(9, 4, 30)]

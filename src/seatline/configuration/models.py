@@ -13,6 +13,7 @@ from django.db import models
 
 from seatline.audit.mixins import AuditedModel
 from seatline.common.fields import CurrencyField, PercentField
+from seatline.configuration.tenant import default_time_zone_setting, forget
 
 
 class InvoiceDateBasis(models.TextChoices):
@@ -52,7 +53,12 @@ class Configuration(AuditedModel):
     """Global settings (Work 365 Admin Hub -> Configuration). Always the row with pk=1."""
 
     tenant_currency = CurrencyField("tenant currency")
-    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    time_zone = models.CharField(
+        max_length=64,
+        default=default_time_zone_setting,
+        validators=[validate_time_zone],
+        help_text="billing dates are dates in this zone (default: the TIME_ZONE setting)",
+    )
     generate_refunds = models.BooleanField(
         "generate refund invoices", default=False, help_text="global refund switch (billing rules 7)"
     )
@@ -93,6 +99,7 @@ class Configuration(AuditedModel):
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.pk = 1
         super().save(*args, **kwargs)
+        forget()  # the tenant time zone may have changed
 
     @classmethod
     def get(cls) -> Configuration:
