@@ -89,6 +89,7 @@ class SalesOrderLineInline(SeatlineTabularInline):
         "product",
         "quantity",
         "unit_price",
+        "currency",
         "sales_unit",
         "existing_subscription",
         "provider_override",

@@ -178,6 +178,7 @@ class SalesOrderLine(AuditedModel):
     product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="+")
     quantity = models.PositiveIntegerField()
     unit_price = MoneyField("unit selling price")
+    currency = CurrencyField(help_text="the order's currency")
     sales_unit = models.CharField(max_length=12, choices=SalesUnit.choices, default=SalesUnit.MONTHLY)
     existing_subscription = models.ForeignKey(
         "subscriptions.Subscription",

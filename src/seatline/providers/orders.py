@@ -140,6 +140,12 @@ def provision_order(
         if not lines:
             raise SeatlineError("order_empty", f"order {locked.number} has no lines", field="order")
         for line in lines:
+            if line.currency != locked.currency:
+                raise SeatlineError(
+                    "currency_mismatch",
+                    f"a line of {line.product} is in {line.currency}, the order in {locked.currency}",
+                    field="lines",
+                )
             if line.product.kind not in ("license", "service"):
                 raise SeatlineError(
                     "order_line_not_recurring",
