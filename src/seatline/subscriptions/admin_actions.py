@@ -61,7 +61,9 @@ class SubscriptionActionsMixin(ServiceActionsMixin):
     def change_quantity_view(self, request: HttpRequest, subscription: Subscription) -> HttpResponse:
         from seatline.subscriptions import services
 
-        form = ChangeQuantityForm(request.POST or None, initial={"quantity": subscription.quantity})
+        form = ChangeQuantityForm(
+            request.POST if request.method == "POST" else None, initial={"quantity": subscription.quantity}
+        )
         if request.method == "POST" and form.is_valid():
             try:
                 change = services.change_quantity(
@@ -89,7 +91,7 @@ class SubscriptionActionsMixin(ServiceActionsMixin):
     def deactivate_view(self, request: HttpRequest, subscription: Subscription) -> HttpResponse:
         from seatline.subscriptions import services
 
-        form = DeactivateForm(request.POST or None)
+        form = DeactivateForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             try:
                 services.deactivate_subscription(
@@ -106,7 +108,7 @@ class SubscriptionActionsMixin(ServiceActionsMixin):
     def activate_view(self, request: HttpRequest, subscription: Subscription) -> HttpResponse:
         from seatline.subscriptions import services
 
-        form = ActivateForm(request.POST or None)
+        form = ActivateForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             try:
                 services.activate_subscription(subscription=subscription, on=form.cleaned_data["on"])
@@ -121,7 +123,7 @@ class SubscriptionActionsMixin(ServiceActionsMixin):
     def schedule_change_view(self, request: HttpRequest, subscription: Subscription) -> HttpResponse:
         from seatline.subscriptions import services
 
-        form = ScheduleChangeForm(request.POST or None)
+        form = ScheduleChangeForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             try:
                 services.schedule_change(
@@ -156,7 +158,7 @@ class ChangeLogActionsMixin(ServiceActionsMixin):
     def mark_provisioned_view(self, request: HttpRequest, change: LicenseChangeLog) -> HttpResponse:
         from seatline.providers.services import mark_provisioned
 
-        form = MarkProvisionedForm(request.POST or None)
+        form = MarkProvisionedForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             try:
                 mark_provisioned(change, message=form.cleaned_data["message"])
