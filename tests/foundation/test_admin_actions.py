@@ -146,3 +146,38 @@ def test_indexation_previews_then_applies(admin_client, subscription) -> None:
     subscription.refresh_from_db()
     assert subscription.price == Decimal("37.8000")
     assert LicenseChangeLog.objects.filter(subscription=subscription, kind="price").exists()
+
+
+def test_adding_a_subscription_in_the_admin_goes_through_the_service(admin_client, frozen_today) -> None:
+    contract = make_contract(frequency="monthly", start_date=dt.date(2024, 3, 1))
+    add = reverse("admin:subscriptions_subscription_add")
+    form = {
+        "name": "Teams Essentials",
+        "contract": contract.pk,
+        "account": contract.account.pk,
+        "kind": "license",
+        "quantity": "7",
+        "sales_unit": "monthly",
+        "price": "4.80",
+        "cost": "3.84",
+        "currency": "USD",
+        "start_date": "2024-03-10",
+        "taxable": "on",
+        "markup_percent": "0",
+        "qrb": "allowed",
+        "term_months": "12",
+        "provider_auto_renew": "on",
+        "change_logs-TOTAL_FORMS": "0",
+        "change_logs-INITIAL_FORMS": "0",
+        "scheduled_changes-TOTAL_FORMS": "0",
+        "scheduled_changes-INITIAL_FORMS": "0",
+    }
+    response = admin_client.post(add, {**form, "quantity": "-2"})
+    assert response.status_code == 200
+    assert "quantity" in response.context["adminform"].form.errors
+    response = admin_client.post(add, form)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    created = contract.subscriptions.get()
+    assert created.quantity == 7
+    create = LicenseChangeLog.objects.get(subscription=created)
+    assert (create.kind, create.delta, create.effective_date) == ("create", 7, dt.date(2024, 3, 10))

@@ -114,7 +114,75 @@ class SubscriptionAdmin(SubscriptionActionsMixin, SeatlineAdmin):
         if obj is not None:
             # Quantity, price and status change only through LCLs (the service actions).
             fields += ["quantity", "price", "status", "kind", "contract", "start_date", "sales_unit"]
+        else:
+            fields += ["status", "provisioning_status", "provisioning_message"]
         return fields
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is not None:
+            return form
+
+        class CreateThroughService(form):  # type: ignore[valid-type, misc]
+            """A new subscription is created by the service (its `create` LCL, audit, provisioning)."""
+
+            def clean(self) -> dict[str, Any]:
+                data = super().clean()
+                if self.errors:
+                    return data
+                from seatline.subscriptions import services
+
+                fields = (
+                    "contract",
+                    "name",
+                    "quantity",
+                    "price",
+                    "start_date",
+                    "kind",
+                    "sales_unit",
+                    "cost",
+                    "product",
+                    "qrb",
+                    "qrw_days",
+                    "term_months",
+                    "taxable",
+                    "markup_percent",
+                    "provider",
+                    "provider_account",
+                )
+                try:
+                    self.created = services.create_subscription(
+                        **{name: data.get(name) for name in fields if data.get(name) is not None}
+                    )
+                except SeatlineError as error:
+                    field = error.field if error.field in self.fields else None
+                    self.add_error(field, f"{error.message} ({error.code})")
+                return data
+
+        return CreateThroughService
+
+    def save_model(self, request: HttpRequest, obj: Subscription, form: Any, change: bool) -> None:
+        created = getattr(form, "created", None)
+        if change or created is None:
+            super().save_model(request, obj, form, change)
+            return
+        extra = {
+            name: form.cleaned_data[name]
+            for name in (
+                "provider_subscription_id",
+                "provider_offer_id",
+                "commitment_end_date",
+                "consumption_threshold",
+            )
+            if form.cleaned_data.get(name) not in (None, "")
+        }
+        if extra:
+            for name, value in extra.items():
+                setattr(created, name, value)
+            created.save(update_fields=list(extra))
+        obj.pk = created.pk
+        obj._state.adding = False
+        obj.refresh_from_db()
 
 
 @admin.register(LicenseChangeLog)
