@@ -46,10 +46,18 @@ def run_job(job_id: int) -> str:
 
 
 def use_broker(url: str) -> None:
-    """Point this process's Celery producer at another broker (tests, tools); drops cached connections."""
+    """Point this process's Celery producer at another broker (tests, tools); drops cached connections.
+
+    Kombu's process-wide producer pools (keyed by broker URL) are reset too: the one kept for a
+    URL used before would still hold the connection pool closed here ("Acquire on closed pool"
+    when a later switch comes back to that URL).
+    """
+    from kombu import pools
+
     pool = app._pool
     if pool is not None:
         pool.force_close_all()
         app._pool = None
     app.amqp._producer_pool = None
+    pools.reset()
     app.conf.broker_url = url
