@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -82,6 +83,49 @@ def enqueue(
 
         transaction.on_commit(functools.partial(dispatch_waiting_jobs, job_ids=[job.pk]), robust=True)
     return job
+
+
+def enqueue_many(
+    job_type: str,
+    items: Sequence[tuple[dict | None, models.Model | None]],
+    *,
+    scheduled_for: dt.datetime | None = None,
+) -> list[Job]:
+    """`enqueue` for many jobs of one type without dedupe keys, in one INSERT: one job per
+    (parameters, related object) pair (e.g. the follow-up jobs of a batch of issued invoices)."""
+    if not is_known_type(job_type):
+        raise SeatlineError("unknown_job_type", f"unknown job type {job_type!r}", field="job_type")
+    if scheduled_for is not None and scheduled_for.tzinfo is None:
+        raise SeatlineError(
+            "naive_datetime", "scheduled_for must be an aware datetime", field="scheduled_for"
+        )
+    now = clock.now()
+    jobs = []
+    for parameters, related in items:
+        if related is not None and related.pk is None:
+            raise SeatlineError("unsaved_related", "the related object must be saved first", field="related")
+        job = Job(
+            job_type=job_type,
+            status=JobStatus.WAITING,
+            parameters=dict(parameters or {}),
+            scheduled_for=scheduled_for or now,
+            created_at=now,
+            parent=None,
+        )
+        if related is not None:
+            job.content_type = ContentType.objects.get_for_model(related)
+            job.object_id = str(related.pk)
+        jobs.append(job)
+    if not jobs:
+        return []
+    Job.objects.bulk_create(jobs)
+    if getattr(settings, "SEATLINE_EXECUTOR", "embedded") == "celery":
+        from seatline.jobs.dispatch import dispatch_waiting_jobs
+
+        transaction.on_commit(
+            functools.partial(dispatch_waiting_jobs, job_ids=[job.pk for job in jobs]), robust=True
+        )
+    return jobs
 
 
 def _pending_with_key(dedupe_key: str) -> Job | None:
