@@ -8,9 +8,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
-from seatline import core
-from seatline.audit.services import record
+from django.contrib.contenttypes.models import ContentType
+
+from seatline import clock, core
+from seatline.audit.context import current_actor
+from seatline.audit.models import AuditEvent
+from seatline.audit.services import jsonable
+from seatline.configuration.models import Configuration
 from seatline.contracts.models import BillingContract, BillingSchedule
 from seatline.core.money import quantize, unit_price4
 from seatline.core.types import ContractTerms, Cycle, Proposal
@@ -34,27 +40,29 @@ def save_proposal(
     run_type: str,
     run_date: dt.date,
     warnings: Iterable[str] = (),
+    invoiced: frozenset[dt.date] | None = None,
+    config: Configuration | None = None,
 ) -> Invoice | None:
-    """Persist `proposal` (nothing when it has no lines) and mark `cycle` invoiced."""
+    """Persist `proposal` (nothing when it has no lines) and mark `cycle` invoiced.
+
+    `invoiced` (the contract's invoiced cycle starts before this one) and `config` spare their
+    queries when the caller has them.
+    """
+    config = config or configuration()
     terms = contract.terms()
     all_warnings = [*warnings, *proposal.warnings]
+    now = clock.now()
+    events: list[AuditEvent] = []
     invoice = (
-        _create_invoice(contract, proposal, cycle=cycle, warnings=all_warnings) if proposal.lines else None
+        _create_invoice(
+            contract, proposal, cycle=cycle, warnings=all_warnings, config=config, now=now, events=events
+        )
+        if proposal.lines
+        else None
     )
     if cycle is not None:
-        BillingSchedule.objects.update_or_create(
-            contract=contract,
-            cycle_start=cycle.start,
-            defaults={
-                "cycle_index": cycle.index,
-                "cycle_end": cycle.end,
-                "schedule_date": core.generation_date(terms, cycle),
-                "status": BillingSchedule.Status.INVOICED,
-                "invoice": invoice,
-                "run_type": run_type,
-                "run_date": run_date,
-                "message": "" if invoice else "nothing to bill",
-            },
+        _mark_cycle_invoiced(
+            contract, terms, cycle, invoice=invoice, run_type=run_type, run_date=run_date, now=now
         )
     nri_ids = [line.nri_id for line in proposal.lines if line.nri_id is not None]
     usage_ids = [line.usage_id for line in proposal.lines if line.usage_id is not None]
@@ -62,7 +70,10 @@ def save_proposal(
         NonRecurringItem.objects.filter(pk__in=nri_ids).update(status=NonRecurringItem.Status.BILLED)
     if usage_ids:
         UsageRecord.objects.filter(pk__in=usage_ids).update(invoiced=True)
-    invoiced = invoiced_starts_of(contract)
+    if invoiced is None:
+        invoiced = invoiced_starts_of(contract)
+    elif cycle is not None:
+        invoiced = invoiced | {cycle.start}
     archived = archive_billed_changes(contract, terms, invoiced)
     refresh_next_invoice_date(contract, terms=terms, invoiced=invoiced)
     summary = (
@@ -73,16 +84,72 @@ def save_proposal(
     details = (
         f"; cycle {cycle.start.isoformat()}..{cycle.end.isoformat()} ({run_type})" if cycle else ""
     ) + f"; {len(nri_ids)} NRI(s), {len(usage_ids)} usage record(s) billed; {archived} change log(s) archived"
-    record(invoice or contract, "invoice_generated", message=summary + details)
-    if invoice is not None and configuration().auto_issue_invoices:
+    events.append(audit_event(invoice or contract, "invoice_generated", message=summary + details, at=now))
+    AuditEvent.objects.bulk_create(events)
+    if invoice is not None and config.auto_issue_invoices:
         invoice = issue_or_defer(invoice)
     return invoice
 
 
+def audit_event(
+    obj: Any, action: str, *, changes: dict | None = None, message: str = "", at: Any
+) -> AuditEvent:
+    """The AuditEvent `seatline.audit.services.record` would write (unsaved, for a bulk insert)."""
+    return AuditEvent(
+        at=at,
+        actor=current_actor(),
+        action=action,
+        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=True),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        changes={name: [jsonable(old), jsonable(new)] for name, (old, new) in (changes or {}).items()},
+        message=message,
+    )
+
+
+def _mark_cycle_invoiced(
+    contract: BillingContract,
+    terms: ContractTerms,
+    cycle: Cycle,
+    *,
+    invoice: Invoice | None,
+    run_type: str,
+    run_date: dt.date,
+    now: Any,
+) -> None:
+    """The cycle's BillingSchedule row, invoiced (created, or a pending/error row updated): one
+    INSERT ... ON CONFLICT on (contract, cycle_start)."""
+    values = {
+        "cycle_index": cycle.index,
+        "cycle_end": cycle.end,
+        "schedule_date": core.generation_date(terms, cycle),
+        "status": BillingSchedule.Status.INVOICED,
+        "invoice": invoice,
+        "run_type": run_type,
+        "run_date": run_date,
+        "message": "" if invoice else "nothing to bill",
+        "updated_at": now,
+    }
+    BillingSchedule.objects.bulk_create(
+        [BillingSchedule(contract=contract, cycle_start=cycle.start, created_at=now, **values)],
+        update_conflicts=True,
+        unique_fields=["contract", "cycle_start"],
+        update_fields=[name for name in values],
+    )
+
+
 def _create_invoice(
-    contract: BillingContract, proposal: Proposal, *, cycle: Cycle | None, warnings: list[str]
+    contract: BillingContract,
+    proposal: Proposal,
+    *,
+    cycle: Cycle | None,
+    warnings: list[str],
+    config: Configuration,
+    now: Any,
+    events: list[AuditEvent],
 ) -> Invoice:
-    config = configuration()
+    """The draft invoice with its lines and taxes; its audit "create" event is added to `events`
+    (what AuditedModel.save would record, written in one insert with the others)."""
     account = contract.account
     currency = proposal.currency
     periods = [line for line in proposal.lines if line.period_start and line.period_end]
@@ -114,8 +181,20 @@ def _create_invoice(
         buyer_region=account.region,
         buyer_tax_exempt=account.tax_exempt,
         warnings=list(warnings),
+        created_at=now,
+        updated_at=now,
     )
-    invoice.save()
+    Invoice.objects.bulk_create([invoice])  # a new draft: nothing for Invoice.save to check
+    audited = invoice._audit_values()
+    invoice._audit_loaded = audited
+    events.append(
+        audit_event(
+            invoice,
+            AuditEvent.CREATE,
+            changes={name: (None, value) for name, value in audited.items() if value not in (None, "")},
+            at=now,
+        )
+    )
     InvoiceLine.objects.bulk_create(
         InvoiceLine(
             invoice=invoice,
@@ -138,16 +217,17 @@ def _create_invoice(
         )
         for position, line in enumerate(proposal.lines, start=1)
     )
-    InvoiceTax.objects.bulk_create(
-        InvoiceTax(
-            invoice=invoice,
-            position=position,
-            name=tax.name,
-            percent=tax.percent,
-            amount=_money(tax.amount, currency),
+    if proposal.taxes:
+        InvoiceTax.objects.bulk_create(
+            InvoiceTax(
+                invoice=invoice,
+                position=position,
+                name=tax.name,
+                percent=tax.percent,
+                amount=_money(tax.amount, currency),
+            )
+            for position, tax in enumerate(proposal.taxes, start=1)
         )
-        for position, tax in enumerate(proposal.taxes, start=1)
-    )
     return invoice
 
 

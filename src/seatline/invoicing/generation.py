@@ -70,7 +70,14 @@ def regular_invoice_locked(
     cycle = _cycle_for(contract, state, cycle_start)
     proposal = propose_regular(state, cycle, today=run_date, kind=kind)
     return save_proposal(
-        contract, proposal, cycle=cycle, run_type=run_type, run_date=run_date, warnings=state.warnings
+        contract,
+        proposal,
+        cycle=cycle,
+        run_type=run_type,
+        run_date=run_date,
+        warnings=state.warnings,
+        invoiced=state.invoiced_starts,
+        config=state.configuration,
     )
 
 
@@ -92,7 +99,14 @@ def change_log_invoice_locked(contract: BillingContract, *, run_date: dt.date) -
     if proposal.empty:
         return None
     return save_proposal(
-        contract, proposal, cycle=None, run_type="", run_date=run_date, warnings=state.warnings
+        contract,
+        proposal,
+        cycle=None,
+        run_type="",
+        run_date=run_date,
+        warnings=state.warnings,
+        invoiced=state.invoiced_starts,
+        config=state.configuration,
     )
 
 
@@ -104,5 +118,12 @@ def non_recurring_invoice_locked(contract: BillingContract, *, run_date: dt.date
     if proposal.empty:
         return None
     return save_proposal(
-        contract, proposal, cycle=None, run_type="automatic", run_date=run_date, warnings=state.warnings
+        contract,
+        proposal,
+        cycle=None,
+        run_type="automatic",
+        run_date=run_date,
+        warnings=state.warnings,
+        invoiced=state.invoiced_starts,
+        config=state.configuration,
     )

@@ -25,7 +25,7 @@ from seatline.audit.services import jsonable
 from seatline.errors import SeatlineError
 from seatline.invoicing.models import Invoice, InvoiceStatus
 from seatline.invoicing.numbering import next_numbers
-from seatline.jobs.services import enqueue
+from seatline.jobs.services import enqueue_many
 
 #: Jobs every issued document gets (declared in seatline.jobs.registry; their handlers come
 #: with the PDF and e-mail features: until then they wait, reported as "no handler installed").
@@ -145,10 +145,8 @@ def _audit_issue(invoices: list[Invoice], before: dict[int, dict], now: object) 
 
 def enqueue_follow_ups(documents: Sequence[Invoice]) -> None:
     """The follow-up jobs of issued documents (PDF, e-mail), in the issuing transaction."""
-    for document in documents:
-        for job_type in FOLLOW_UP_JOBS:
-            enqueue(
-                job_type,
-                parameters={"invoice_id": document.pk, "number": document.number},
-                related=document,
-            )
+    for job_type in FOLLOW_UP_JOBS:
+        enqueue_many(
+            job_type,
+            [({"invoice_id": document.pk, "number": document.number}, document) for document in documents],
+        )

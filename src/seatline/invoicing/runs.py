@@ -15,13 +15,12 @@ from django.db.models import Exists, OuterRef, Q
 from seatline import core
 from seatline.contracts.models import BillingContract, BillingSchedule, ContractType
 from seatline.errors import SeatlineError
-from seatline.invoicing.documents import invoiced_starts_of
 from seatline.invoicing.generation import (
     change_log_invoice_locked,
     non_recurring_invoice_locked,
     regular_invoice_locked,
 )
-from seatline.invoicing.snapshots import billing_settings
+from seatline.invoicing.snapshots import billing_settings, invoiced_starts_for, locked_contract
 from seatline.subscriptions.lock_objects import lock_contract
 from seatline.subscriptions.models import NonRecurringItem
 
@@ -101,7 +100,7 @@ def run_contract(*, contract_id: int, run_date: dt.date) -> ContractRunResult:
     result = ContractRunResult(contract_id=contract_id, run_date=run_date, status=SKIPPED)
     try:
         with transaction.atomic():
-            contract = lock_contract(contract_id)
+            contract = locked_contract(contract_id)
             if contract.type != ContractType.RECURRING:
                 invoice = non_recurring_invoice_locked(contract, run_date=run_date)
                 if invoice is None:
@@ -111,7 +110,7 @@ def run_contract(*, contract_id: int, run_date: dt.date) -> ContractRunResult:
                 result.warnings = list(invoice.warnings)
                 return result
             terms = contract.terms()
-            due = core.due_cycles(terms, run_date=run_date, invoiced_starts=invoiced_starts_of(contract))
+            due = core.due_cycles(terms, run_date=run_date, invoiced_starts=invoiced_starts_for(contract))
             if not due:
                 result.reason = "nothing due"
                 return result

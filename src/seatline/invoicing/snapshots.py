@@ -1,14 +1,22 @@
-# SPDX-License-Identifier: AGPL-3.0-or-later
-"""ORM rows -> the billing core's frozen dataclasses (reads only, nothing is written)."""
+"""ORM rows -> the billing core's frozen dataclasses (reads only, nothing is written).
+
+`contract_states(contracts)` loads many contracts at once, one query per kind of row (a contract
+run chunk: `prefetched(ids)` locks the chunk's contracts, loads them all and hands each state to
+the first `contract_state` call of its contract); `contract_state(contract)` is the same for one.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 import pycountry
 
 from seatline import core
+from seatline.configuration.models import Configuration
 from seatline.contracts.models import BillingContract, BillingSchedule
 from seatline.core.types import (
     BilledLine,
@@ -22,8 +30,8 @@ from seatline.core.types import (
 )
 from seatline.customers.models import Account
 from seatline.invoicing.models import InvoiceKind, InvoiceLine, InvoiceStatus
-from seatline.subscriptions.models import LicenseChangeLog, Subscription
-from seatline.subscriptions.selectors import configuration, unbilled_nris, uninvoiced_usage
+from seatline.subscriptions.models import LicenseChangeLog, NonRecurringItem, Subscription, UsageRecord
+from seatline.subscriptions.selectors import configuration
 from seatline.taxes.models import CountryAlias, TaxCategory, TaxRateGroup
 
 BILLED_TYPES = (InvoiceLine.Type.RECURRING, InvoiceLine.Type.PRORATION, InvoiceLine.Type.CREDIT)
@@ -42,10 +50,11 @@ class ContractState:
     taxes: TaxContext
     settings: BillingSettings
     warnings: tuple[str, ...]
+    configuration: Configuration | None = None
 
 
-def billing_settings() -> BillingSettings:
-    config = configuration()
+def billing_settings(config: Configuration | None = None) -> BillingSettings:
+    config = config or configuration()
     return BillingSettings(
         generate_refunds=config.generate_refunds,
         invoice_date_basis=config.invoice_date_basis,
@@ -60,107 +69,153 @@ def _category(subscription: Subscription) -> str | None:
     return product.tax_category.name
 
 
-def subscription_snapshots(contract: BillingContract) -> tuple[SubscriptionSnapshot, ...]:
-    """Every subscription of the contract with all its change logs, ordered by (effective, id)."""
+def _subscriptions_of(ids: Sequence[int]) -> dict[int, tuple[SubscriptionSnapshot, ...]]:
+    """Per contract: every subscription with all its change logs, ordered by (effective, id)."""
     subscriptions = list(
-        Subscription.objects.filter(contract=contract).select_related("product__tax_category").order_by("id")
+        Subscription.objects.filter(contract_id__in=ids)
+        .select_related("product__tax_category")
+        .order_by("id")
     )
     changes: dict[int, list[Change]] = {sub.pk: [] for sub in subscriptions}
-    for lcl in LicenseChangeLog.objects.filter(subscription__contract=contract).order_by(
-        "effective_date", "id"
-    ):
-        changes[lcl.subscription_id].append(
-            Change(
-                id=lcl.pk,
-                effective=lcl.effective_date,
-                delta=lcl.delta,
-                price=lcl.price,
-                kind=lcl.kind,
-                refund=lcl.refund,
+    rows = (
+        LicenseChangeLog.objects.filter(subscription__contract_id__in=ids)
+        .order_by("effective_date", "id")
+        .values_list("id", "subscription_id", "effective_date", "delta", "price", "kind", "refund")
+    )
+    for pk, subscription_id, effective, delta, price, kind, refund in rows:
+        changes[subscription_id].append(
+            Change(id=pk, effective=effective, delta=delta, price=price, kind=kind, refund=refund)
+        )
+    out: dict[int, list[SubscriptionSnapshot]] = {pk: [] for pk in ids}
+    for sub in subscriptions:
+        out[sub.contract_id].append(
+            SubscriptionSnapshot(
+                id=sub.pk,
+                kind=sub.kind,
+                description=sub.name,
+                unit_months=sub.unit_months,
+                start=sub.start_date,
+                changes=tuple(changes[sub.pk]),
+                taxable=sub.taxable,
+                tax_category=_category(sub),
             )
         )
-    return tuple(
-        SubscriptionSnapshot(
-            id=sub.pk,
-            kind=sub.kind,
-            description=sub.name,
-            unit_months=sub.unit_months,
-            start=sub.start_date,
-            changes=tuple(changes[sub.pk]),
-            taxable=sub.taxable,
-            tax_category=_category(sub),
-        )
-        for sub in subscriptions
-    )
+    return {pk: tuple(snapshots) for pk, snapshots in out.items()}
 
 
-def billed_lines(contract: BillingContract) -> tuple[BilledLine, ...]:
-    """Subscription lines already billed: recurring / proration / credit lines of the contract's
-    documents, except void ones and credit notes (a credit note and the invoice it voids cancel
-    out, so the credited days count as not billed)."""
+def subscription_snapshots(contract: BillingContract) -> tuple[SubscriptionSnapshot, ...]:
+    """Every subscription of the contract with all its change logs, ordered by (effective, id)."""
+    return _subscriptions_of([contract.pk])[contract.pk]
+
+
+def _billed_of(ids: Sequence[int]) -> dict[int, tuple[BilledLine, ...]]:
+    """Per contract: subscription lines already billed: recurring / proration / credit lines of the
+    contract's documents, except void ones and credit notes (a credit note and the invoice it voids
+    cancel out, so the credited days count as not billed)."""
     rows = (
         InvoiceLine.objects.filter(
-            invoice__contract=contract, type__in=BILLED_TYPES, subscription__isnull=False
+            invoice__contract_id__in=ids, type__in=BILLED_TYPES, subscription__isnull=False
         )
         .exclude(invoice__status=InvoiceStatus.VOID)
         .exclude(invoice__kind=InvoiceKind.CREDIT_NOTE)
         .order_by("invoice_id", "position", "id")
-    )
-    return tuple(
-        BilledLine(
-            subscription_id=line.subscription_id,
-            type=line.type,
-            period_start=line.period_start,
-            period_end=line.period_end,
-            quantity=int(line.quantity),
-            unit_price=line.unit_price,
-            unit_months=line.unit_months or 1,
+        .values_list(
+            "invoice__contract_id",
+            "subscription_id",
+            "type",
+            "period_start",
+            "period_end",
+            "quantity",
+            "unit_price",
+            "unit_months",
         )
-        for line in rows
     )
+    out: dict[int, list[BilledLine]] = {pk: [] for pk in ids}
+    for contract_id, subscription_id, type_, start, end, quantity, unit_price, unit_months in rows:
+        out[contract_id].append(
+            BilledLine(
+                subscription_id=subscription_id,
+                type=type_,
+                period_start=start,
+                period_end=end,
+                quantity=int(quantity),
+                unit_price=unit_price,
+                unit_months=unit_months or 1,
+            )
+        )
+    return {pk: tuple(lines) for pk, lines in out.items()}
+
+
+def billed_lines(contract: BillingContract) -> tuple[BilledLine, ...]:
+    return _billed_of([contract.pk])[contract.pk]
+
+
+def _invoiced_of(ids: Sequence[int]) -> dict[int, frozenset[dt.date]]:
+    out: dict[int, set[dt.date]] = {pk: set() for pk in ids}
+    for contract_id, start in BillingSchedule.objects.filter(
+        contract_id__in=ids, status=BillingSchedule.Status.INVOICED
+    ).values_list("contract_id", "cycle_start"):
+        out[contract_id].add(start)
+    return {pk: frozenset(starts) for pk, starts in out.items()}
 
 
 def invoiced_starts(contract: BillingContract) -> frozenset[dt.date]:
-    return frozenset(
-        BillingSchedule.objects.filter(contract=contract, status=BillingSchedule.Status.INVOICED).values_list(
-            "cycle_start", flat=True
+    return _invoiced_of([contract.pk])[contract.pk]
+
+
+def _nris_of(ids: Sequence[int]) -> dict[int, tuple[NonRecurringCharge, ...]]:
+    out: dict[int, list[NonRecurringCharge]] = {pk: [] for pk in ids}
+    for nri in (
+        NonRecurringItem.objects.filter(contract_id__in=ids, status=NonRecurringItem.Status.UNBILLED)
+        .select_related("product__tax_category")
+        .order_by("date", "id")
+    ):
+        out[nri.contract_id].append(
+            NonRecurringCharge(
+                id=nri.pk,
+                description=nri.description,
+                quantity=nri.quantity,
+                unit_price=nri.unit_price,
+                date=nri.date,
+                discount_percent=nri.discount_percent,
+                taxable=nri.taxable,
+                tax_category=nri.product.tax_category.name
+                if nri.product and nri.product.tax_category
+                else None,
+            )
         )
-    )
+    return {pk: tuple(charges) for pk, charges in out.items()}
 
 
 def nri_charges(contract: BillingContract) -> tuple[NonRecurringCharge, ...]:
-    return tuple(
-        NonRecurringCharge(
-            id=nri.pk,
-            description=nri.description,
-            quantity=nri.quantity,
-            unit_price=nri.unit_price,
-            date=nri.date,
-            discount_percent=nri.discount_percent,
-            taxable=nri.taxable,
-            tax_category=nri.product.tax_category.name if nri.product and nri.product.tax_category else None,
+    return _nris_of([contract.pk])[contract.pk]
+
+
+def _usage_of(ids: Sequence[int]) -> dict[int, tuple[UsageCharge, ...]]:
+    out: dict[int, list[UsageCharge]] = {pk: [] for pk in ids}
+    for usage in (
+        UsageRecord.objects.filter(subscription__contract_id__in=ids, confirmed=True, invoiced=False)
+        .select_related("subscription__product__tax_category")
+        .order_by("period_start", "id")
+    ):
+        out[usage.subscription.contract_id].append(
+            UsageCharge(
+                id=usage.pk,
+                subscription_id=usage.subscription_id,
+                description=usage.description or usage.subscription.name,
+                cost=usage.cost,
+                markup_percent=usage.markup_percent,
+                period_start=usage.period_start,
+                period_end=usage.period_end,
+                taxable=usage.subscription.taxable,
+                tax_category=_category(usage.subscription),
+            )
         )
-        for nri in unbilled_nris(contract_id=contract.pk).select_related("product__tax_category")
-    )
+    return {pk: tuple(charges) for pk, charges in out.items()}
 
 
 def usage_charges(contract: BillingContract) -> tuple[UsageCharge, ...]:
-    return tuple(
-        UsageCharge(
-            id=usage.pk,
-            subscription_id=usage.subscription_id,
-            description=usage.description or usage.subscription.name,
-            cost=usage.cost,
-            markup_percent=usage.markup_percent,
-            period_start=usage.period_start,
-            period_end=usage.period_end,
-            taxable=usage.subscription.taxable,
-            tax_category=_category(usage.subscription),
-        )
-        for usage in uninvoiced_usage(contract_id=contract.pk).select_related(
-            "subscription__product__tax_category"
-        )
-    )
+    return _usage_of([contract.pk])[contract.pk]
 
 
 def resolve_country(value: str) -> str | None:
@@ -183,43 +238,156 @@ def resolve_country(value: str) -> str | None:
     return alias.upper() if alias else None
 
 
+class _TaxLookup:
+    """Tax contexts of many accounts: the exempt categories, countries and rate groups are read
+    once per lookup (one contract run chunk), not once per account."""
+
+    def __init__(self) -> None:
+        self._exempt: frozenset[str] | None = None
+        self._countries: dict[str, str | None] = {}
+        self._rates: dict[tuple[str, str], tuple[TaxRate, ...] | None] = {}
+
+    def exempt_categories(self) -> frozenset[str]:
+        if self._exempt is None:
+            self._exempt = frozenset(TaxCategory.objects.filter(exempt=True).values_list("name", flat=True))
+        return self._exempt
+
+    def country(self, value: str) -> str | None:
+        if value not in self._countries:
+            self._countries[value] = resolve_country(value)
+        return self._countries[value]
+
+    def rates(self, country: str, region: str) -> tuple[TaxRate, ...] | None:
+        key = (country, region.strip().casefold())
+        if key not in self._rates:
+            groups = TaxRateGroup.objects.filter(country=country)
+            group = None
+            if region:
+                group = groups.filter(region__iexact=region.strip()).first()
+            if group is None:
+                group = groups.filter(region="").first()
+            self._rates[key] = (
+                None
+                if group is None
+                else tuple(
+                    TaxRate(name=rate.name, percent=rate.percent)
+                    for rate in group.rates.order_by("position", "id")
+                )
+            )
+        return self._rates[key]
+
+    def context(self, account: Account) -> tuple[TaxContext, tuple[str, ...]]:
+        """The account's tax context (rates of its country/region group) and any warnings."""
+        exempt_categories = self.exempt_categories()
+        if account.tax_exempt:
+            return TaxContext(exempt=True, exempt_categories=exempt_categories), ()
+        country = self.country(account.country)
+        if country is None:
+            warning = (
+                f"account {account.name!r}: country {account.country!r} matches no country; no tax applied"
+                if account.country
+                else f"account {account.name!r} has no country; no tax applied"
+            )
+            return TaxContext(exempt_categories=exempt_categories), (warning,)
+        rates = self.rates(country, account.region or "")
+        if rates is None:
+            return TaxContext(exempt_categories=exempt_categories), ()
+        return TaxContext(rates=rates, exempt_categories=exempt_categories), ()
+
+
 def tax_context(account: Account) -> tuple[TaxContext, tuple[str, ...]]:
     """The account's tax context (rates of its country/region group) and any warnings."""
-    exempt_categories = frozenset(TaxCategory.objects.filter(exempt=True).values_list("name", flat=True))
-    if account.tax_exempt:
-        return TaxContext(exempt=True, exempt_categories=exempt_categories), ()
-    country = resolve_country(account.country)
-    if country is None:
-        warning = (
-            f"account {account.name!r}: country {account.country!r} matches no country; no tax applied"
-            if account.country
-            else f"account {account.name!r} has no country; no tax applied"
+    return _TaxLookup().context(account)
+
+
+def contract_states(contracts: Sequence[BillingContract]) -> dict[int, ContractState]:
+    """The states of many contracts, one query per kind of row (their accounts included)."""
+    ids = [contract.pk for contract in contracts]
+    if not ids:
+        return {}
+    config = configuration()
+    settings = billing_settings(config)
+    subscriptions = _subscriptions_of(ids)
+    billed = _billed_of(ids)
+    invoiced = _invoiced_of(ids)
+    nris = _nris_of(ids)
+    usage = _usage_of(ids)
+    taxes = _TaxLookup()
+    states = {}
+    for contract in contracts:
+        tax, warnings = taxes.context(contract.account)
+        states[contract.pk] = ContractState(
+            terms=contract.terms(),
+            subscriptions=subscriptions[contract.pk],
+            billed=billed[contract.pk],
+            invoiced_starts=invoiced[contract.pk],
+            nris=nris[contract.pk],
+            usage=usage[contract.pk],
+            taxes=tax,
+            settings=settings,
+            warnings=warnings,
+            configuration=config,
         )
-        return TaxContext(exempt_categories=exempt_categories), (warning,)
-    groups = TaxRateGroup.objects.filter(country=country)
-    group = None
-    if account.region:
-        group = groups.filter(region__iexact=account.region.strip()).first()
-    if group is None:
-        group = groups.filter(region="").first()
-    if group is None:
-        return TaxContext(exempt_categories=exempt_categories), ()
-    rates = tuple(
-        TaxRate(name=rate.name, percent=rate.percent) for rate in group.rates.order_by("position", "id")
+    return states
+
+
+@dataclass
+class _Prefetch:
+    contracts: dict[int, BillingContract]
+    states: dict[int, ContractState]
+
+
+_prefetched: ContextVar[_Prefetch | None] = ContextVar("seatline_prefetched_states", default=None)
+
+
+@contextmanager
+def prefetched(contract_ids: Sequence[int]) -> Iterator[dict[int, ContractState]]:
+    """Lock the contracts `contract_ids` (id order, one statement) and load their states in a
+    few queries. Inside the block, `locked_contract` hands out those locked rows (with their
+    accounts) and the first `contract_state` of each contract takes its loaded state (later
+    calls, e.g. for a second due cycle, read the database again). Call inside the transaction
+    that bills them: the locks keep the loaded state current until it ends."""
+    contracts = list(
+        BillingContract.objects.select_for_update(of=("self",))
+        .select_related("account")
+        .filter(pk__in=list(contract_ids))
+        .order_by("pk")
     )
-    return TaxContext(rates=rates, exempt_categories=exempt_categories), ()
+    states = contract_states(contracts)
+    token = _prefetched.set(_Prefetch({c.pk: c for c in contracts}, states))
+    try:
+        yield states
+    finally:
+        _prefetched.reset(token)
+
+
+def locked_contract(contract_id: int) -> BillingContract:
+    """The contract row locked for this transaction: the one `prefetched` locked (once), else
+    `lock_contract`."""
+    from seatline.subscriptions.lock_objects import lock_contract
+
+    pending = _prefetched.get()
+    if pending is not None:
+        contract = pending.contracts.pop(contract_id, None)
+        if contract is not None:
+            return contract
+    return lock_contract(contract_id)
+
+
+def invoiced_starts_for(contract: BillingContract) -> frozenset[dt.date]:
+    """The contract's invoiced cycle starts: from its `prefetched` state while that is unused,
+    else from the database."""
+    pending = _prefetched.get()
+    state = pending.states.get(contract.pk) if pending is not None else None
+    if state is not None and state.terms == contract.terms():
+        return state.invoiced_starts
+    return invoiced_starts(contract)
 
 
 def contract_state(contract: BillingContract) -> ContractState:
-    taxes, warnings = tax_context(contract.account)
-    return ContractState(
-        terms=contract.terms(),
-        subscriptions=subscription_snapshots(contract),
-        billed=billed_lines(contract),
-        invoiced_starts=invoiced_starts(contract),
-        nris=nri_charges(contract),
-        usage=usage_charges(contract),
-        taxes=taxes,
-        settings=billing_settings(),
-        warnings=warnings,
-    )
+    pending = _prefetched.get()
+    if pending is not None:
+        state = pending.states.pop(contract.pk, None)
+        if state is not None and state.terms == contract.terms():
+            return state
+    return contract_states([contract])[contract.pk]

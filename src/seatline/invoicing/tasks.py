@@ -4,11 +4,13 @@
 `invoice_run` splits the contracts due on its run date into `invoice_run_chunk` jobs of
 `chunk_size` contracts (job parameter, else the setting SEATLINE_INVOICE_RUN_CHUNK_SIZE, else
 `CHUNK_SIZE`), run by whichever workers claim them. A chunk job is one transaction (the job
-contract): each contract is billed under its row lock within a savepoint of it by `run_contract`
-(a failing contract is rolled back alone), the chunk's documents are numbered together at its
-end, and the chunk's billing, report items and "Succeeded" commit together or not at all. A
-worker killed mid-chunk therefore leaves nothing behind: the reaper gives the chunk back and it
-runs again.
+contract): it locks its contracts (id order, one statement) and loads their state in a few
+queries (`snapshots.prefetched`), bills each contract within a savepoint by `run_contract` (a
+failing contract is rolled back alone), numbers the chunk's documents together at its end
+(`issuing.issuing_deferred`: the number sequence is locked only for that last step, so chunks of
+other workers bill in parallel) and commits billing, report items and "Succeeded" together or
+not at all. A worker killed mid-chunk therefore leaves nothing behind: the reaper gives the
+chunk back and it runs again.
 
 Resuming: an invoice run of a date enqueued again (after a crash, or by hand) considers only the
 contracts still due (billed ones have moved their next invoice date on) and leaves out those an
@@ -35,6 +37,7 @@ from seatline.invoicing.runs import (
     run_change_log_for_contract,
     run_contract,
 )
+from seatline.invoicing.snapshots import prefetched
 from seatline.jobs.models import UNFINISHED_STATUSES, Job
 from seatline.jobs.registry import NotApplicable, PermanentJobError, job_handler
 from seatline.jobs.services import enqueue
@@ -112,7 +115,7 @@ def invoice_run_chunk(job: Job) -> dict[str, Any] | None:
     ids = [int(pk) for pk in (job.parameters or {}).get("contract_ids", [])]
     if not ids:
         raise NotApplicable("no contract in this chunk")
-    with issuing_deferred():
+    with issuing_deferred(), prefetched(ids):
         results = [run_contract(contract_id=pk, run_date=run_date) for pk in ids]
     report = run_log.get_run((job.parameters or {}).get("invoice_run_id"))
     run_log.record_results(report, results, job=job)
