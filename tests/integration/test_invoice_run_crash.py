@@ -3,9 +3,10 @@
 (PostgreSQL only), one of them SIGKILLed in the middle of a chunk; and the same run through the
 Celery executor with a real `celery worker` on Redis.
 
-To kill a worker mid-chunk deterministically, the test holds the row lock of one contract (a
-separate connection, `SELECT ... FOR UPDATE`): the worker whose chunk reaches that contract
-waits on it with the chunk's earlier contracts billed but not committed, and is killed there.
+To kill a worker mid-chunk deterministically, the test takes the lock of the invoice number
+sequence from a separate connection (`SELECT ... FOR UPDATE`) once the first chunk has
+committed: a worker finishing its chunk then waits there, its contracts billed but not committed
+(the chunk numbers its documents last), and is killed there.
 
 Whatever happened, the end state must be: every due contract has exactly one regular invoice
 for the cycle, the numbers are gapless, one billing schedule per cycle, every chunk succeeded,
@@ -30,8 +31,8 @@ import psycopg
 import pytest
 from django.db import connection, transaction
 
-from seatline.contracts.models import BillingContract, BillingSchedule
-from seatline.invoicing.models import Invoice, InvoiceLine, InvoiceRun
+from seatline.contracts.models import BillingSchedule
+from seatline.invoicing.models import Invoice, InvoiceLine, InvoiceRun, NumberSequence
 from seatline.jobs.models import FINISHED_STATUSES, Job, JobStatus
 from seatline.jobs.services import enqueue
 from seatline.subscriptions.services import create_subscription
@@ -46,7 +47,6 @@ RUN_DATE = dt.date(2026, 3, 5)
 CONTRACTS = 60
 SUBSCRIPTIONS = 3
 CHUNK = 6  # 10 chunks
-BLOCKED = 33  # index of the contract whose row the test locks (the 4th of the 6th chunk)
 LEASE = "3"  # seconds: the reaper gives a dead worker's chunk back quickly
 RUN_TYPES = ("invoice_run", "invoice_run_chunk")
 
@@ -101,7 +101,7 @@ class Workers:
             process = subprocess.Popen(
                 command,
                 cwd=ROOT,
-                env=subprocess_env(self.database_url, self.directory),
+                env=subprocess_env(f"{self.database_url}?application_name={name}", self.directory),
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
@@ -147,8 +147,8 @@ def worker_processes(tmp_path: Path) -> Iterator[Workers]:
 
 
 @contextmanager
-def contract_row_locked(contract_id: int) -> Iterator[psycopg.Connection]:
-    """Hold the contract's row lock from another connection until the block ends."""
+def number_sequence_locked() -> Iterator[psycopg.Connection]:
+    """Hold the invoice number sequence's row lock from another connection until released."""
     settings = connection.settings_dict
     holder = psycopg.connect(
         host=settings["HOST"] or "127.0.0.1",
@@ -159,7 +159,7 @@ def contract_row_locked(contract_id: int) -> Iterator[psycopg.Connection]:
     )
     try:
         holder.execute(
-            f"SELECT id FROM {BillingContract._meta.db_table} WHERE id = %s FOR UPDATE", [contract_id]
+            f"SELECT last_number FROM {NumberSequence._meta.db_table} WHERE series = 'invoice' FOR UPDATE"
         )
         yield holder
     finally:
@@ -167,35 +167,37 @@ def contract_row_locked(contract_id: int) -> Iterator[psycopg.Connection]:
         holder.close()
 
 
-def backend_waiting_for_a_lock() -> int | None:
+def backend_blocked_by(holder: psycopg.Connection) -> tuple[int, str] | None:
+    """(pid, application name = worker name) of a server process waiting for the holder's lock."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            "SELECT pid, application_name FROM pg_stat_activity WHERE datname = current_database() "
+            "AND %s = ANY(pg_blocking_pids(pid))",
+            [holder.info.backend_pid],
         )
         row = cursor.fetchone()
-    return row[0] if row else None
+    return (row[0], row[1]) if row else None
 
 
-def chunk_holding(contract_id: int) -> Job | None:
-    for job in Job.objects.filter(job_type="invoice_run_chunk", status=JobStatus.IN_PROGRESS):
-        if contract_id in job.parameters.get("contract_ids", []):
-            return job
-    return None
-
-
-def kill_mid_chunk(workers: Workers, blocked_contract: int) -> Job:
-    """Kill the worker whose chunk waits on the locked contract; returns that chunk (as it was)."""
-    backend = wait_for(
-        "a worker to wait on the locked contract", backend_waiting_for_a_lock, 30, workers.logs
+def kill_mid_chunk(workers: Workers, holder: psycopg.Connection) -> Job:
+    """Kill a worker waiting to number its chunk's documents; returns that chunk (as it was)."""
+    backend, name = wait_for(
+        "a worker to wait for the number sequence", lambda: backend_blocked_by(holder), 30, workers.logs
     )
-    chunk = chunk_holding(blocked_contract)
-    assert chunk is not None and chunk.lease_owner in workers.processes, workers.logs()
+    (chunk,) = Job.objects.filter(
+        job_type="invoice_run_chunk", status=JobStatus.IN_PROGRESS, lease_owner=name
+    )
     billed = Invoice.objects.count()
     assert 0 < billed < CONTRACTS, f"{billed} invoices when the worker was killed"
-    workers.kill(chunk.lease_owner)
+    workers.kill(name)
     with connection.cursor() as cursor:  # what TCP keepalive would do for a machine that died
         cursor.execute("SELECT pg_terminate_backend(%s)", [backend])
+    assert not Invoice.objects.filter(contract_id__in=chunk.parameters["contract_ids"]).exists()
     return chunk
+
+
+def wait_first_chunk(workers: Workers) -> None:
+    wait_for("the first chunk to commit", lambda: Invoice.objects.count() >= CHUNK, 30, workers.logs)
 
 
 def run_complete() -> bool:
@@ -247,11 +249,12 @@ def assert_billed_exactly_once(contract_ids: list[int]) -> None:
 def test_a_worker_killed_mid_chunk_is_replaced_and_nothing_is_billed_twice(tmp_path):
     require_postgres_database()
     ids = seed()
-    with worker_processes(tmp_path) as workers, contract_row_locked(ids[BLOCKED]) as lock:
+    with worker_processes(tmp_path) as workers:
         enqueue_run()
         workers.start("w1")
-        killed = kill_mid_chunk(workers, ids[BLOCKED])
-        lock.rollback()
+        wait_first_chunk(workers)
+        with number_sequence_locked() as lock:
+            killed = kill_mid_chunk(workers, lock)
         workers.start("w2")
         wait_for("the run to complete", run_complete, 40, workers.logs)
     assert_billed_exactly_once(ids)
@@ -276,12 +279,13 @@ def test_two_workers_racing_over_one_run_bill_each_contract_once(tmp_path):
 def test_one_of_two_racing_workers_killed_mid_chunk(tmp_path):
     require_postgres_database()
     ids = seed()
-    with worker_processes(tmp_path) as workers, contract_row_locked(ids[BLOCKED]) as lock:
+    with worker_processes(tmp_path) as workers:
         workers.start("w1")
         workers.start("w2")
         enqueue_run()
-        killed = kill_mid_chunk(workers, ids[BLOCKED])
-        lock.rollback()
+        wait_first_chunk(workers)
+        with number_sequence_locked() as lock:
+            killed = kill_mid_chunk(workers, lock)
         wait_for("the run to complete", run_complete, 40, workers.logs)  # the survivor finishes it
     assert_billed_exactly_once(ids)
     again = Job.objects.get(pk=killed.pk)
