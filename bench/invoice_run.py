@@ -1,0 +1,468 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Benchmark of the invoice run on PostgreSQL: 10,000 contracts x 10 subscriptions, 1 and 2 workers.
+
+    .venv/bin/python bench/invoice_run.py [--contracts 10000] [--subs 10] [--workers 1 2]
+        [--sample 100] [--profile 400] [--dsn postgres://postgres@127.0.0.1:5432]
+
+1. Creates a fresh database (`seatline_bench_seed`), migrates it and seeds it fast (bulk_create
+   for accounts and contracts, COPY for subscriptions and their `create` license change logs, whose
+   deltas are the quantities): monthly contracts in advance from 2026-01-01, US/CA accounts with
+   two tax rates. Not timed.
+2. Sample (one process, on a clone): one chunk job of `--sample` contracts run by an in-process
+   worker with a `connection.execute_wrapper` counting the SQL statements -> queries per invoice;
+   then a cProfile of a chunk of `--profile` other contracts (top entries printed).
+3. For each worker count: a fresh clone of the seed (`CREATE DATABASE ... TEMPLATE`), N
+   `seatline worker` processes started and idle, then the invoice run of 2026-01-05 enqueued and
+   timed until every run job is finished: invoices issued with gapless numbers, lines, taxes,
+   billing schedules, audit records and the follow-up job rows (PDF, e-mail, created only).
+4. The write limit: a COPY of as many rows as the run wrote invoice lines into a scratch table
+   with the columns (and indexes) of invoicing_invoiceline, timed in the same database.
+
+Not run in CI. The databases are dropped at the end unless --keep.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import datetime as dt
+import io
+import os
+import pstats
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+START = dt.date(2026, 1, 1)
+RUN_DATE = dt.date(2026, 1, 5)
+SEED_DB = "seatline_bench_seed"
+PRICES = [Decimal(p) for p in ("6.00", "12.00", "12.50", "22.50", "36.00", "57.20")]
+RUN_TYPES = ("invoice_run", "invoice_run_chunk")
+
+
+def admin(dsn: str) -> psycopg.Connection:
+    return psycopg.connect(f"{dsn}/postgres", autocommit=True)
+
+
+def create_database(dsn: str, name: str, template: str | None = None) -> None:
+    with admin(dsn) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+
+
+def drop_database(dsn: str, name: str) -> None:
+    with admin(dsn) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def use_database(name: str) -> None:
+    """Point Django's default connection at database `name`."""
+    from django.db import connections
+
+    connections.close_all()
+    connections["default"].settings_dict["NAME"] = name
+
+
+def copy_models(model: type, objects: list) -> None:
+    """COPY model instances (explicit primary keys) into the model's table."""
+    from django.db import connection
+
+    fields = list(model._meta.concrete_fields)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for obj in objects:
+                copy.write_row([f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields])
+        cursor.execute(
+            f"SELECT setval(pg_get_serial_sequence('{model._meta.db_table}', 'id'), (SELECT max(id) FROM {table}))"
+        )
+
+
+def seed(contracts: int, subs: int, rng: random.Random) -> None:
+    from django.utils import timezone
+
+    from seatline.configuration.models import Configuration
+    from seatline.contracts.models import BillingContract
+    from seatline.customers.models import Account
+    from seatline.subscriptions.models import LicenseChangeLog, Subscription
+    from seatline.taxes.models import TaxRate, TaxRateGroup
+
+    now = timezone.now()
+    Configuration.objects.update_or_create(pk=1, defaults={"auto_issue_invoices": True})
+    group = TaxRateGroup.objects.create(name="California", country="US", region="CA")
+    TaxRate.objects.create(group=group, name="State", percent=Decimal("6.00"), position=1)
+    TaxRate.objects.create(group=group, name="County", percent=Decimal("1.25"), position=2)
+    accounts = Account.objects.bulk_create(
+        [
+            Account(
+                name=f"Customer {n:05d}",
+                country="US",
+                region="CA",
+                currency="USD",
+                city="Fresno",
+                created_at=now,
+                updated_at=now,
+            )
+            for n in range(contracts)
+        ],
+        batch_size=2000,
+    )
+    billing = BillingContract.objects.bulk_create(
+        [
+            BillingContract(
+                name=f"CSP {n:05d}",
+                account=account,
+                frequency="monthly",
+                policy="advance",
+                start_date=START,
+                currency="USD",
+                created_at=now,
+                updated_at=now,
+            )
+            for n, account in enumerate(accounts)
+        ],
+        batch_size=2000,
+    )
+    subscriptions, changes = [], []
+    for contract in billing:
+        for s in range(subs):
+            pk = len(subscriptions) + 1
+            quantity, price = rng.randint(1, 50), rng.choice(PRICES)
+            sub = Subscription(
+                id=pk,
+                contract_id=contract.pk,
+                account_id=contract.account_id,
+                name=f"Microsoft 365 plan {s}",
+                quantity=quantity,
+                price=price,
+                cost=Decimal(0),
+                currency="USD",
+                start_date=START,
+                markup_percent=Decimal(0),
+                created_at=now,
+                updated_at=now,
+            )
+            subscriptions.append(sub)
+            changes.append(
+                LicenseChangeLog(
+                    id=pk,
+                    subscription_id=pk,
+                    kind=LicenseChangeLog.Kind.CREATE,
+                    effective_date=START,
+                    delta=quantity,
+                    quantity_after=quantity,
+                    price=price,
+                    cost=Decimal(0),
+                    sales_unit=sub.sales_unit,
+                    currency="USD",
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+    copy_models(Subscription, subscriptions)
+    copy_models(LicenseChangeLog, changes)
+    with psycopg.connect(connection_dsn()) as conn:
+        conn.execute("ANALYZE")
+
+
+def connection_dsn() -> str:
+    from django.db import connection
+
+    s = connection.settings_dict
+    return f"postgresql://{s['USER']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
+
+
+def statement_key(sql: str) -> str:
+    """SAVEPOINT / INSERT INTO t / UPDATE t / SELECT ... FROM t (the statement's kind and table)."""
+    words = sql.replace('"', "").split()
+    verb = words[0].upper() if words else "?"
+    if verb in ("INSERT", "DELETE"):
+        return f"{verb} {words[2]}"
+    if verb == "UPDATE":
+        return f"UPDATE {words[1]}"
+    if verb == "SELECT" and "FROM" in words:
+        suffix = " FOR UPDATE" if "FOR UPDATE" in sql else ""
+        return f"SELECT {words[words.index('FROM') + 1]}{suffix}"
+    return verb
+
+
+def run_chunk_in_process(contract_ids: list[int]) -> int:
+    """Enqueue and run one chunk job in this process; returns the invoices it created."""
+    from django.db import transaction
+
+    from seatline.invoicing.models import Invoice
+    from seatline.jobs.services import enqueue
+    from seatline.jobs.worker import Worker
+
+    before = Invoice.objects.count()
+    with transaction.atomic():
+        enqueue(
+            "invoice_run_chunk",
+            parameters={"run_date": RUN_DATE.isoformat(), "contract_ids": contract_ids},
+        )
+    assert Worker(name="bench-sample").run_once()
+    return Invoice.objects.count() - before
+
+
+def sample(dsn: str, sample_size: int, profile_size: int, top: int) -> dict:
+    from django.db import connection
+
+    from seatline.contracts.models import BillingContract
+
+    create_database(dsn, "seatline_bench_sample", template=SEED_DB)
+    use_database("seatline_bench_sample")
+    ids = list(BillingContract.objects.order_by("id").values_list("id", flat=True))
+    counted = {"n": 0}
+    by_statement: dict[str, list[float]] = {}
+
+    def count(execute, sql, params, many, context):
+        counted["n"] += 1
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            key = statement_key(sql)
+            by_statement.setdefault(key, []).append(time.perf_counter() - started)
+
+    run_chunk_in_process(ids[:10])  # warm-up: caches, imports
+    with connection.execute_wrapper(count):
+        invoices = run_chunk_in_process(ids[10 : 10 + sample_size])
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    profiler.enable()
+    profiled = run_chunk_in_process(ids[10 + sample_size : 10 + sample_size + profile_size])
+    profiler.disable()
+    elapsed = time.perf_counter() - started
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("cumulative").print_stats(top)
+    stats.sort_stats("tottime").print_stats(top)
+    use_database(SEED_DB)
+    drop_database(dsn, "seatline_bench_sample")
+    statements = sorted(by_statement.items(), key=lambda item: -sum(item[1]))
+    return {
+        "statements": [(key, len(times), sum(times)) for key, times in statements],
+        "queries": counted["n"],
+        "invoices": invoices,
+        "profile_invoices": profiled,
+        "profile_seconds": elapsed,
+        "profile": out.getvalue(),
+    }
+
+
+def start_workers(count: int, database_url: str, directory: Path) -> list[subprocess.Popen]:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "seatline.settings",
+        "DATABASE_URL": database_url,
+        "SEATLINE_DATA_DIR": str(directory),
+        "SEATLINE_LOG_LEVEL": "WARNING",
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
+    }
+    processes = []
+    for n in range(count):
+        command = [
+            sys.executable,
+            "-m",
+            "seatline.cli",
+            "worker",
+            "--name",
+            f"bench{n}",
+            "--poll-interval",
+            "0.05",
+        ]
+        log = (directory / f"bench{n}.log").open("wb")
+        processes.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
+    time.sleep(4)  # Django start-up of the workers, not timed
+    for process in processes:
+        if process.poll() is not None:
+            raise SystemExit(f"a worker did not start; see {directory}")
+    return processes
+
+
+def timed_run(dsn: str, workers: int, chunk_size: int | None, directory: Path) -> dict:
+    from django.db import connection, transaction
+
+    from seatline.jobs.models import FINISHED_STATUSES, Job
+    from seatline.jobs.services import enqueue
+
+    name = f"seatline_bench_run{workers}"
+    create_database(dsn, name, template=SEED_DB)
+    use_database(name)
+    processes = start_workers(workers, f"{dsn}/{name}", directory)
+    try:
+        parameters = {"run_date": RUN_DATE.isoformat()}
+        if chunk_size:
+            parameters["chunk_size"] = chunk_size
+        started = time.perf_counter()
+        with transaction.atomic():
+            enqueue("invoice_run", parameters=parameters)
+        while True:
+            time.sleep(0.1)
+            statuses = list(Job.objects.filter(job_type__in=RUN_TYPES).values_list("job_type", "status"))
+            if any(t == "invoice_run_chunk" for t, _ in statuses) and all(
+                s in FINISHED_STATUSES for _, s in statuses
+            ):
+                break
+            if any(p.poll() is not None for p in processes):
+                raise SystemExit(f"a worker died; see {directory}")
+        elapsed = time.perf_counter() - started
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            process.wait(timeout=30)
+    counts = {}
+    with connection.cursor() as cursor:
+        for label, sql in {
+            "invoices": "SELECT count(*) FROM invoicing_invoice WHERE status = 'billed'",
+            "lines": "SELECT count(*) FROM invoicing_invoiceline",
+            "taxes": "SELECT count(*) FROM invoicing_invoicetax",
+            "schedules": "SELECT count(*) FROM contracts_billingschedule WHERE status = 'invoiced'",
+            "audit": "SELECT count(*) FROM audit_auditevent",
+            "follow_up_jobs": "SELECT count(*) FROM jobs_job WHERE job_type IN ('create_pdf', 'send_email')",
+            "failed_chunks": "SELECT count(*) FROM jobs_job WHERE job_type = 'invoice_run_chunk' "
+            "AND status <> 'succeeded'",
+            "max_sequence": "SELECT coalesce(max(sequence), 0) FROM invoicing_invoice",
+        }.items():
+            cursor.execute(sql)
+            counts[label] = cursor.fetchone()[0]
+        counts["copy_seconds"] = copy_limit(cursor, counts["lines"])
+    counts["seconds"] = elapsed
+    counts["workers"] = workers
+    use_database(SEED_DB)
+    return counts
+
+
+def copy_limit(cursor, rows: int) -> float:
+    """Seconds to COPY `rows` invoice-line-shaped rows into a scratch table (same columns and indexes)."""
+    cursor.execute("DROP TABLE IF EXISTS bench_copy_invoiceline")
+    cursor.execute("CREATE TABLE bench_copy_invoiceline (LIKE invoicing_invoiceline INCLUDING ALL)")
+    cursor.execute("SELECT max(id) FROM invoicing_invoice")
+    invoices = cursor.fetchone()[0] or 1
+    day = RUN_DATE
+    data = [
+        (
+            n,
+            n % 10 + 1,
+            "recurring",
+            n,
+            None,
+            None,
+            "Microsoft 365 plan 1",
+            Decimal(10),
+            Decimal("12.5000"),
+            1,
+            START,
+            dt.date(2026, 1, 31),
+            Decimal("125.0000"),
+            Decimal("0.0000"),
+            Decimal("125.0000"),
+            True,
+            "",
+            1 + n % invoices,
+        )
+        for n in range(1, rows + 1)
+    ]
+    columns = (
+        "id, position, type, subscription_id, nri_id, usage_id, description, quantity, unit_price, "
+        "unit_months, period_start, period_end, amount, discount, net, taxable, tax_category, invoice_id"
+    )
+    del day
+    started = time.perf_counter()
+    with cursor.cursor.copy(f"COPY bench_copy_invoiceline ({columns}) FROM STDIN") as copy:
+        for row in data:
+            copy.write_row(row)
+    cursor.execute("SELECT 1")  # the COPY is complete (autocommit)
+    elapsed = time.perf_counter() - started
+    cursor.execute("DROP TABLE bench_copy_invoiceline")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--contracts", type=int, default=10_000)
+    parser.add_argument("--subs", type=int, default=10)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--chunk-size", type=int, default=None, help="default: the run's own")
+    parser.add_argument("--sample", type=int, default=100, help="contracts whose queries are counted")
+    parser.add_argument("--profile", type=int, default=400, help="contracts profiled with cProfile")
+    parser.add_argument("--top", type=int, default=30, help="profile entries printed")
+    parser.add_argument("--dsn", default="postgresql://postgres@127.0.0.1:5432")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--keep", action="store_true", help="keep the databases")
+    args = parser.parse_args()
+
+    directory = Path(tempfile.mkdtemp(prefix="seatline-bench-"))
+    os.environ["DATABASE_URL"] = f"{args.dsn}/{SEED_DB}"
+    os.environ.setdefault("SEATLINE_DATA_DIR", str(directory))
+    os.environ.setdefault("SEATLINE_LOG_LEVEL", "WARNING")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "seatline.settings"
+    create_database(args.dsn, SEED_DB)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    migrated = time.perf_counter()
+    seed(args.contracts, args.subs, random.Random(args.seed))
+    print(
+        f"seed: {args.contracts:,} contracts, {args.contracts * args.subs:,} subscriptions "
+        f"(migrate {migrated - started:.1f} s, seed {time.perf_counter() - migrated:.1f} s)",
+        flush=True,
+    )
+    use_database(SEED_DB)
+
+    if args.sample:
+        found = sample(args.dsn, args.sample, args.profile, args.top)
+        print(
+            f"sample: {found['queries']} SQL statements for {found['invoices']} invoices "
+            f"= {found['queries'] / max(found['invoices'], 1):.1f} per invoice (job overhead included)"
+        )
+        for key, calls, seconds in found["statements"]:
+            print(f"  {calls:6d} x {key:<48} {seconds * 1000:8.1f} ms")
+        print(
+            f"profile: {found['profile_invoices']} invoices in {found['profile_seconds']:.2f} s under cProfile",
+            flush=True,
+        )
+        print(found["profile"], flush=True)
+
+    results = []
+    for workers in args.workers:
+        result = timed_run(args.dsn, workers, args.chunk_size, directory)
+        results.append(result)
+        if not args.keep:
+            drop_database(args.dsn, f"seatline_bench_run{workers}")
+        s = result["seconds"]
+        print(
+            f"{workers} worker(s): {result['invoices']:,} invoices, {result['lines']:,} lines, "
+            f"{result['taxes']:,} taxes, {result['schedules']:,} schedules, {result['audit']:,} audit "
+            f"events, {result['follow_up_jobs']:,} follow-up jobs in {s:.2f} s = "
+            f"{result['invoices'] / s:,.0f} invoices/s, {result['lines'] / s:,.0f} lines/s; "
+            f"COPY of {result['lines']:,} lines {result['copy_seconds']:.2f} s "
+            f"(run / COPY = {s / result['copy_seconds']:.0f}x); failed chunks {result['failed_chunks']}, "
+            f"last number {result['max_sequence']:,}",
+            flush=True,
+        )
+    from django.db import connections
+
+    connections.close_all()
+    if not args.keep:
+        drop_database(args.dsn, SEED_DB)
+
+
+if __name__ == "__main__":
+    main()
