@@ -351,7 +351,6 @@ def copy_limit(cursor, rows: int) -> float:
     cursor.execute("CREATE TABLE bench_copy_invoiceline (LIKE invoicing_invoiceline INCLUDING ALL)")
     cursor.execute("SELECT max(id) FROM invoicing_invoice")
     invoices = cursor.fetchone()[0] or 1
-    day = RUN_DATE
     data = [
         (
             n,
@@ -379,7 +378,6 @@ def copy_limit(cursor, rows: int) -> float:
         "id, position, type, subscription_id, nri_id, usage_id, description, quantity, unit_price, "
         "unit_months, period_start, period_end, amount, discount, net, taxable, tax_category, invoice_id"
     )
-    del day
     started = time.perf_counter()
     with cursor.cursor.copy(f"COPY bench_copy_invoiceline ({columns}) FROM STDIN") as copy:
         for row in data:
