@@ -51,10 +51,15 @@ def _quiet_jobs() -> Iterator[None]:
     """The day-by-day jobs log every run at INFO: keep stderr for what matters (warnings and up),
     unless SEATLINE_LOG_LEVEL asks for more."""
     logger = logging.getLogger("seatline")
-    previous = logger.level
+    jobs = logging.getLogger("seatline.jobs")
+    previous = logger.level, jobs.level
     if "SEATLINE_LOG_LEVEL" not in os.environ:
         logger.setLevel(logging.WARNING)
+        # The worker's notes on follow-up jobs without a handler (PDF, e-mail) are not about the
+        # scenario; failed jobs are reported by the runner itself (seatline.simulate.runner).
+        jobs.setLevel(logging.ERROR)
     try:
         yield
     finally:
-        logger.setLevel(previous)
+        logger.setLevel(previous[0])
+        jobs.setLevel(previous[1])
