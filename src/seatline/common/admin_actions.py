@@ -26,6 +26,11 @@ from seatline.errors import SeatlineError
 TEMPLATE = "seatline/admin/action_form.html"
 
 
+def submitted(request: HttpRequest) -> Any:
+    """The data of a POST, even an empty one (a form of optional fields still binds), else None."""
+    return request.POST if request.method == "POST" else None
+
+
 def add_service_error(form: forms.Form, error: SeatlineError) -> None:
     field = error.field if error.field in form.fields else None
     form.add_error(field, f"{error.message} ({error.code})")

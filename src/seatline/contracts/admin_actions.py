@@ -11,7 +11,7 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 
 from seatline import clock, core
-from seatline.common.admin_actions import ServiceActionsMixin, add_service_error
+from seatline.common.admin_actions import ServiceActionsMixin, add_service_error, submitted
 from seatline.configuration.models import Configuration
 from seatline.contracts.models import BillingContract, BillingSchedule
 from seatline.errors import SeatlineError
@@ -86,7 +86,7 @@ class ContractActionsMixin(ServiceActionsMixin):
         from seatline.invoicing import services
 
         cycles = selectable_cycles(contract, clock.today())
-        form = GenerateInvoiceForm(request.POST if request.method == "POST" else None, cycles=cycles)
+        form = GenerateInvoiceForm(submitted(request), cycles=cycles)
         if request.method == "POST" and form.is_valid():
             try:
                 invoice = services.generate_manual_invoice(
@@ -143,7 +143,7 @@ class ContractActionsMixin(ServiceActionsMixin):
     def indexation_view(self, request: HttpRequest, contract: BillingContract) -> HttpResponse:
         from seatline.subscriptions import services
 
-        form = IndexationForm(request.POST if request.method == "POST" else None)
+        form = IndexationForm(submitted(request))
         rows: list[list[Any]] = []
         if request.method == "POST" and form.is_valid():
             percent = form.cleaned_data["percent"]

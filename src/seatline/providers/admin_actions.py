@@ -13,7 +13,7 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 
 from seatline import clock
-from seatline.common.admin_actions import ServiceActionsMixin, add_service_error
+from seatline.common.admin_actions import ServiceActionsMixin, add_service_error, submitted
 from seatline.contracts.models import BillingContract, Frequency, PaymentTerms, Policy, ProcessRefunds
 from seatline.customers.models import Account, Contact
 from seatline.errors import SeatlineError
@@ -33,7 +33,7 @@ class ProviderActionsMixin(ServiceActionsMixin):
     def sync_accounts_view(self, request: HttpRequest, provider: Provider) -> HttpResponse:
         from seatline.providers import services
 
-        form = ConfirmForm(request.POST if request.method == "POST" else None)
+        form = ConfirmForm(submitted(request))
         if request.method == "POST" and form.is_valid():
             try:
                 report = services.sync_provider_accounts(provider)
@@ -54,7 +54,7 @@ class ProviderActionsMixin(ServiceActionsMixin):
     def verify_view(self, request: HttpRequest, provider: Provider) -> HttpResponse:
         from seatline.providers import services
 
-        form = ConfirmForm(request.POST if request.method == "POST" else None)
+        form = ConfirmForm(submitted(request))
         if request.method == "POST" and form.is_valid():
             try:
                 text = services.verify_connectivity(provider=provider)
@@ -93,9 +93,7 @@ class ProviderAccountActionsMixin(ServiceActionsMixin):
     def sync_subscriptions_view(self, request: HttpRequest, mapping: ProviderAccount) -> HttpResponse:
         from seatline.providers import services
 
-        form = SyncSubscriptionsForm(
-            request.POST if request.method == "POST" else None, account_id=mapping.account_id
-        )
+        form = SyncSubscriptionsForm(submitted(request), account_id=mapping.account_id)
         if request.method == "POST" and form.is_valid():
             try:
                 report = services.sync_subscriptions(
@@ -141,7 +139,7 @@ class AgreementTemplateActionsMixin(ServiceActionsMixin):
     def create_agreements_view(self, request: HttpRequest, template: AgreementTemplate) -> HttpResponse:
         from seatline.providers import services
 
-        form = ConfirmForm(request.POST if request.method == "POST" else None)
+        form = ConfirmForm(submitted(request))
         if request.method == "POST" and form.is_valid():
             try:
                 created = services.create_missing_agreements(template)
@@ -182,7 +180,7 @@ class AccountProviderActionsMixin(ServiceActionsMixin):
     def onboard_view(self, request: HttpRequest, account: Account) -> HttpResponse:
         from seatline.providers import services
 
-        form = OnboardForm(request.POST if request.method == "POST" else None, account=account)
+        form = OnboardForm(submitted(request), account=account)
         intro = "Creates the customer's tenant at the provider and maps it to this account."
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
@@ -274,7 +272,7 @@ class SalesOrderActionsMixin(ServiceActionsMixin):
     def provision_view(self, request: HttpRequest, order: SalesOrder) -> HttpResponse:
         from seatline.providers.orders import NewContract, provision_order
 
-        form = ProvisionOrderForm(request.POST if request.method == "POST" else None, order=order)
+        form = ProvisionOrderForm(submitted(request), order=order)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             new = None

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django import forms
 from django.http import HttpRequest, HttpResponse
 
-from seatline.common.admin_actions import ServiceActionsMixin, add_service_error
+from seatline.common.admin_actions import ServiceActionsMixin, add_service_error, submitted
 from seatline.errors import SeatlineError
 from seatline.subscriptions.models import LicenseChangeLog, Subscription
 
@@ -61,9 +61,7 @@ class SubscriptionActionsMixin(ServiceActionsMixin):
     def change_quantity_view(self, request: HttpRequest, subscription: Subscription) -> HttpResponse:
         from seatline.subscriptions import services
 
-        form = ChangeQuantityForm(
-            request.POST if request.method == "POST" else None, initial={"quantity": subscription.quantity}
-        )
+        form = ChangeQuantityForm(submitted(request), initial={"quantity": subscription.quantity})
         if request.method == "POST" and form.is_valid():
             try:
                 change = services.change_quantity(
@@ -91,7 +89,7 @@ class SubscriptionActionsMixin(ServiceActionsMixin):
     def deactivate_view(self, request: HttpRequest, subscription: Subscription) -> HttpResponse:
         from seatline.subscriptions import services
 
-        form = DeactivateForm(request.POST if request.method == "POST" else None)
+        form = DeactivateForm(submitted(request))
         if request.method == "POST" and form.is_valid():
             try:
                 services.deactivate_subscription(
@@ -108,7 +106,7 @@ class SubscriptionActionsMixin(ServiceActionsMixin):
     def activate_view(self, request: HttpRequest, subscription: Subscription) -> HttpResponse:
         from seatline.subscriptions import services
 
-        form = ActivateForm(request.POST if request.method == "POST" else None)
+        form = ActivateForm(submitted(request))
         if request.method == "POST" and form.is_valid():
             try:
                 services.activate_subscription(subscription=subscription, on=form.cleaned_data["on"])
@@ -123,7 +121,7 @@ class SubscriptionActionsMixin(ServiceActionsMixin):
     def schedule_change_view(self, request: HttpRequest, subscription: Subscription) -> HttpResponse:
         from seatline.subscriptions import services
 
-        form = ScheduleChangeForm(request.POST if request.method == "POST" else None)
+        form = ScheduleChangeForm(submitted(request))
         if request.method == "POST" and form.is_valid():
             try:
                 services.schedule_change(
@@ -158,7 +156,7 @@ class ChangeLogActionsMixin(ServiceActionsMixin):
     def mark_provisioned_view(self, request: HttpRequest, change: LicenseChangeLog) -> HttpResponse:
         from seatline.providers.services import mark_provisioned
 
-        form = MarkProvisionedForm(request.POST if request.method == "POST" else None)
+        form = MarkProvisionedForm(submitted(request))
         if request.method == "POST" and form.is_valid():
             try:
                 mark_provisioned(change, message=form.cleaned_data["message"])
