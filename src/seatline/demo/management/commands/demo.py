@@ -12,12 +12,29 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
 
 ADMIN_USER = "admin"
+WAIT_SECONDS = 10
+
+
+def wait_for_simulator(url: str, *, seconds: float = WAIT_SECONDS) -> bool:
+    """Poll the simulator's `GET /_sim/clock` until it answers (True) or `seconds` pass (False)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if httpx.get(f"{url}/_sim/clock", timeout=1).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.2)
 
 
 class Command(BaseCommand):
@@ -73,6 +90,45 @@ class Command(BaseCommand):
         path.chmod(0o600)
         return password
 
+    def _seed_simulator(self, url: str) -> None:
+        """Give the simulator the demo's customers and subscriptions, so back-office changes provision."""
+        from seatline.audit.services import record
+        from seatline.demo.data import PARTNER_CENTER
+        from seatline.demo.simulator_seed import seed_simulator
+        from seatline.errors import SeatlineError
+        from seatline.providers.models import Provider
+
+        if not wait_for_simulator(url):
+            self.stderr.write(
+                f"The Partner Center simulator did not answer at {url} within {WAIT_SECONDS} s: not seeded."
+            )
+            return
+        provider = Provider.objects.filter(name=PARTNER_CENTER, type=Provider.Type.AUTOMATIC).first()
+        if provider is None:
+            return
+        settings_ = dict(provider.settings or {})
+        if settings_.get("base_url") != url and str(settings_.get("base_url", "")).startswith(
+            "http://127.0.0.1:"
+        ):
+            # `--simulator-port`: the demo provider follows the simulator it talks to
+            before = settings_.get("base_url")
+            settings_["base_url"] = settings_["authority"] = url
+            provider.settings = settings_
+            with transaction.atomic():
+                provider.save(update_fields=["settings"])
+                record(
+                    provider,
+                    "settings_changed",
+                    changes={"base_url": (before, url)},
+                    message="demo simulator port",
+                )
+        try:
+            report = seed_simulator(provider)
+        except (SeatlineError, httpx.HTTPError) as exc:
+            self.stderr.write(f"Seeding the Partner Center simulator failed: {exc}")
+            return
+        self.stdout.write(report.summary())
+
     def _run_everything(self, options: dict[str, Any]) -> None:
         seatline = [sys.executable, "-m", "seatline.cli"]
         state = Path(settings.DATA_DIR) / "partner-center-simulator.json"
@@ -95,6 +151,7 @@ class Command(BaseCommand):
             f"Partner Center simulator on http://127.0.0.1:{options['simulator_port']}, worker and scheduler started."
         )
         try:
+            self._seed_simulator(f"http://127.0.0.1:{options['simulator_port']}")
             call_command("serve", options["addr"])
         finally:
             for child in children:
