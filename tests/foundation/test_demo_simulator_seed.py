@@ -62,7 +62,7 @@ def demo_like(sim: Sim) -> tuple[Provider, ProviderAccount, list[Subscription]]:
     parts = [
         ("Office 365 E3", "CFQ7TTC0LF8Q:0001", 12),
         ("Microsoft 365 E5", "CFQ7TTC0LFLZ:0002", 5),
-        ("Microsoft 365 F3", "CFQ7TTC0LGTX:0001", 30),  # not in the simulator's catalog
+        ("Retired legacy suite", "CFQ7TTC0ZZZZ:0001", 30),  # not in the simulator's catalog
     ]
     subscriptions = []
     with recorded_as_provisioned():
