@@ -37,11 +37,11 @@ from seatline.connectors.base import (
 )
 from seatline.connectors.errors import ProviderError
 from seatline.errors import SeatlineError
-from seatline.invoicing.snapshots import resolve_country
 from seatline.providers.models import AgreementTemplate, Provider, ProviderAccount
 from seatline.providers.push import apply_provider_state, order_line
 from seatline.subscriptions.lock_objects import lock_subscription
 from seatline.subscriptions.models import Subscription
+from seatline.taxes.countries import resolve_country
 
 SEEDED = "seeded at the demo simulator"
 

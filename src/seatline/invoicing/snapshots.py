@@ -13,8 +13,6 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-import pycountry
-
 from seatline import core
 from seatline.configuration.models import Configuration
 from seatline.contracts.models import BillingContract, BillingSchedule
@@ -32,7 +30,8 @@ from seatline.customers.models import Account
 from seatline.invoicing.models import InvoiceKind, InvoiceLine, InvoiceStatus
 from seatline.subscriptions.models import LicenseChangeLog, NonRecurringItem, Subscription, UsageRecord
 from seatline.subscriptions.selectors import configuration
-from seatline.taxes.models import CountryAlias, TaxCategory, TaxRateGroup
+from seatline.taxes.countries import resolve_country
+from seatline.taxes.models import TaxCategory, TaxRateGroup
 
 BILLED_TYPES = (InvoiceLine.Type.RECURRING, InvoiceLine.Type.PRORATION, InvoiceLine.Type.CREDIT)
 
@@ -216,26 +215,6 @@ def _usage_of(ids: Sequence[int]) -> dict[int, tuple[UsageCharge, ...]]:
 
 def usage_charges(contract: BillingContract) -> tuple[UsageCharge, ...]:
     return _usage_of([contract.pk])[contract.pk]
-
-
-def resolve_country(value: str) -> str | None:
-    """ISO alpha-2 code of `value` (alpha-2, alpha-3, English or official name, or an alias)."""
-    text = (value or "").strip()
-    if not text:
-        return None
-    lowered = text.casefold()
-    for country in pycountry.countries:
-        names = (
-            country.alpha_2,
-            country.alpha_3,
-            country.name,
-            getattr(country, "official_name", ""),
-            getattr(country, "common_name", ""),
-        )
-        if any(name and name.casefold() == lowered for name in names):
-            return country.alpha_2
-    alias = CountryAlias.objects.filter(alias__iexact=text).values_list("country", flat=True).first()
-    return alias.upper() if alias else None
 
 
 class _TaxLookup:

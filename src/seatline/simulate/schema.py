@@ -231,16 +231,13 @@ def _currency(node: Node) -> str:
 
 
 def _country_code(node: Node) -> str:
-    import pycountry
+    from seatline.taxes.countries import iso_alpha2
 
     name = node.text()
-    folded = name.casefold()
-    for country in pycountry.countries:
-        names = {country.alpha_2, country.alpha_3, country.name, getattr(country, "official_name", "")}
-        names.add(getattr(country, "common_name", ""))
-        if folded in {candidate.casefold() for candidate in names if candidate}:
-            return str(country.alpha_2)
-    raise node.error(f"unknown country {name!r} (an ISO 3166 code or English name)")
+    code = iso_alpha2(name)
+    if code is None:
+        raise node.error(f"unknown country {name!r} (an ISO 3166 code or English name)")
+    return code
 
 
 def _percent(node: Node, low: Decimal = Decimal(0), high: Decimal = Decimal(100)) -> Decimal:

@@ -8,8 +8,9 @@ import pytest
 
 from seatline import clock
 from seatline.invoicing.services import generate_regular_invoice
-from seatline.invoicing.snapshots import resolve_country, tax_context
+from seatline.invoicing.snapshots import tax_context
 from seatline.subscriptions.tests import factories
+from seatline.taxes.countries import resolve_country
 from seatline.taxes.models import CountryAlias, TaxCategory, TaxRate, TaxRateGroup
 
 D = dt.date
