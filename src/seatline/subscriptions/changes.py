@@ -59,6 +59,35 @@ def money(value: Any, *, field: str, code: str = "invalid_price", positive: bool
     return amount
 
 
+def percent(
+    value: Any,
+    *,
+    field: str,
+    code: str = "invalid_percent",
+    low: Decimal | None = None,
+    high: Decimal | None = None,
+    above: Decimal | None = None,
+) -> Decimal:
+    """`value` as a Decimal percentage (never from a float), within [low, high] and > `above` when given."""
+    if isinstance(value, bool | float):
+        raise SeatlineError(code, f"{value!r} is not a percentage (use Decimal or a string)", field=field)
+    try:
+        number = value if isinstance(value, Decimal) else Decimal(str(value))
+    except (InvalidOperation, ValueError) as exc:
+        raise SeatlineError(code, f"{value!r} is not a percentage", field=field) from exc
+    if (
+        not number.is_finite()
+        or (low is not None and number < low)
+        or (high is not None and number > high)
+        or (above is not None and number <= above)
+    ):
+        bounds = (
+            f"between {low} and {high} %" if low is not None and high is not None else "an allowed percentage"
+        )
+        raise SeatlineError(code, f"{value} is not {bounds}", field=field)
+    return number
+
+
 def refund_for(contract: BillingContract, *, user_choice: bool | None) -> bool:
     return core.refund_applies(
         policy=contract.policy,

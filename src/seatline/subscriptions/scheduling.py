@@ -16,6 +16,7 @@ from seatline.audit.services import record
 from seatline.contracts.models import BillingContract
 from seatline.errors import SeatlineError
 from seatline.subscriptions.changes import apply_price_change, apply_quantity_change, money, whole_quantity
+from seatline.subscriptions.changes import percent as as_percent
 from seatline.subscriptions.lock_objects import (
     lock_contract_subscriptions,
     lock_scheduled_change,
@@ -133,9 +134,7 @@ def index_prices(
     `apply_on` None or not after today: `price` change logs now (effective `apply_on` or today);
     a future date: one scheduled change per active subscription (source `indexation`).
     """
-    percent = Decimal(str(percent))
-    if not percent.is_finite() or percent <= -100:
-        raise SeatlineError("invalid_percent", f"{percent} is not an indexation percentage", field="percent")
+    percent = as_percent(percent, field="percent", above=Decimal(-100))
     today = clock.today()
     out: list[LicenseChangeLog | ScheduledLicenseChangeLog] = []
     with transaction.atomic():

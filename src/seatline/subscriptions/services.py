@@ -31,6 +31,7 @@ from seatline.subscriptions.changes import (
     check_reduction,
     money,
     new_change,
+    percent,
     refund_for,
     whole_quantity,
 )
@@ -254,11 +255,9 @@ def add_nri(
     quantity = money(quantity, field="quantity", code="invalid_quantity", positive=True)
     unit_price = money(unit_price, field="unit_price")
     unit_cost = money(unit_cost, field="unit_cost")
-    discount = Decimal(str(discount_percent))
-    if not Decimal(0) <= discount <= Decimal(100):
-        raise SeatlineError(
-            "invalid_discount", "the discount must be between 0 and 100 %", field="discount_percent"
-        )
+    discount = percent(
+        discount_percent, field="discount_percent", code="invalid_discount", low=Decimal(0), high=Decimal(100)
+    )
     date = date or clock.today()
     with transaction.atomic():
         locked = lock_contract(contract.pk)

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from seatline.audit.services import record
 from seatline.errors import SeatlineError
-from seatline.subscriptions.changes import money
+from seatline.subscriptions.changes import money, percent
 from seatline.subscriptions.lock_objects import lock_subscription
 from seatline.subscriptions.models import Subscription, UsageRecord
 from seatline.subscriptions.selectors import configuration, uninvoiced_usage_amount
@@ -33,6 +33,8 @@ def record_usage(
     cost = money(cost, field="cost", code="invalid_amount")
     if period_end < period_start:
         raise SeatlineError("invalid_date", "the usage period ends before it starts", field="period_end")
+    if markup_percent is not None:
+        markup_percent = percent(markup_percent, field="markup_percent")
     with transaction.atomic():
         locked = lock_subscription(subscription.pk)
         if markup_percent is None:
@@ -42,7 +44,7 @@ def record_usage(
             subscription=locked,
             description=description or locked.name,
             cost=cost,
-            markup_percent=Decimal(str(markup_percent)),
+            markup_percent=markup_percent,
             currency=locked.currency,
             period_start=period_start,
             period_end=period_end,
