@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """Provisioning of subscription changes (reference 7.3, 1.4, 2.10, 7.5).
 
-The subscription services call this module from one place, `subscriptions.changes.new_change`,
+The subscription services reach this module through the hooks `ProvidersConfig.ready()` installs
+(`subscriptions.hooks`), called from one place, `subscriptions.changes.new_change`,
 inside their transaction:
 
 * `before_change()` refuses up front (`credit_hold`) when the account is on credit hold and the

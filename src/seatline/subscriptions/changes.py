@@ -14,8 +14,10 @@ from typing import Any
 
 from seatline import core
 from seatline.audit.services import record
+from seatline.common.choices import ProvisioningStatus
 from seatline.contracts.models import BillingContract
 from seatline.errors import SeatlineError
+from seatline.subscriptions import hooks
 from seatline.subscriptions.models import LicenseChangeLog, ScheduledLicenseChangeLog, Subscription
 from seatline.subscriptions.selectors import configuration
 
@@ -127,14 +129,13 @@ def new_change(
     archived_note: str = "",
     scheduled: ScheduledLicenseChangeLog | None = None,
 ) -> LicenseChangeLog:
-    """Every LCL is made here: provisioning is decided in this one place (providers.provisioning).
+    """Every LCL is made here, so the hooks of the apps above (`subscriptions.hooks`: provisioning,
+    change lines) see every change in the caller's transaction.
 
-    Credit hold refuses before the row exists; the provisioning job of an automatic or manual
-    provider is enqueued in the caller's transaction (outbox).
+    A hook may refuse before the row exists (credit hold); after it, a provider's outbox job is
+    enqueued in the same transaction.
     """
-    from seatline.providers import provisioning
-
-    provisioning.before_change(subscription, kind=kind)
+    hooks.before_change(subscription, kind=kind)
     change = LicenseChangeLog.objects.create(
         subscription=subscription,
         kind=kind,
@@ -149,17 +150,17 @@ def new_change(
         status=LicenseChangeLog.Status.ARCHIVED if archived_note else LicenseChangeLog.Status.ACTIVE,
         note=archived_note,
         scheduled_change=scheduled,
-        provisioning_status=provisioning.status_for(subscription, kind=kind),
+        provisioning_status=hooks.provisioning_status(
+            subscription, kind=kind, default=ProvisioningStatus.NOT_APPLICABLE
+        ),
     )
-    provisioning.after_change(subscription, change)
+    hooks.after_change(subscription, change)
     return change
 
 
 def check_provider_window(subscription: Subscription, *, reduction: int, cancel: bool = False) -> None:
     """`provider_window_passed` when the provider's NCE window no longer allows this reduction."""
-    from seatline.providers.provisioning import check_provider_window as check
-
-    check(subscription, reduction=reduction, cancel=cancel)
+    hooks.check_reduction(subscription, reduction=reduction, cancel=cancel)
 
 
 def apply_quantity_change(
