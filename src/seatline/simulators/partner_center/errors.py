@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from seatline.simulators.base.errors import SimError
 
-class ApiError(Exception):
+
+class ApiError(SimError):
     """Raised by a handler; the server turns it into the JSON error body with `status`."""
 
     def __init__(
@@ -19,13 +21,11 @@ class ApiError(Exception):
         retryable: bool = False,
         headers: dict[str, str] | None = None,
     ) -> None:
-        super().__init__(description)
-        self.status = status
+        super().__init__(status, description, headers=headers)
         self.code = code
         self.description = description
         self.error_name = error_name
         self.retryable = retryable
-        self.headers = headers or {}
 
     def body(self) -> dict[str, Any]:
         return {

@@ -10,16 +10,14 @@ write (temporary file + rename).
 from __future__ import annotations
 
 import datetime as dt
-import os
 import pathlib
-import tempfile
-import threading
-import uuid
 from decimal import Decimal
 from typing import Any
 
-from seatline.simulators.partner_center import jsonio
-from seatline.simulators.partner_center.clock import SimClock, first_of_next_month, fmt_instant, parse_instant
+from seatline.simulators.base.clock import first_of_next_month, fmt_instant
+from seatline.simulators.base.state import BaseState, new_etag, new_id
+
+__all__ = ["CONFIG_TYPES", "DEFAULT_CONFIG", "ROUNDING_MODES", "SimState", "new_etag", "new_id"]
 
 STATE_VERSION = 1
 PARTNER_TENANT_ID = "5d6f1e3a-0000-4c1b-9a8e-5ea71111e000"
@@ -50,14 +48,6 @@ CONFIG_TYPES: dict[str, type] = {
 ROUNDING_MODES = ("unit_rounddown", "line_rounddown", "line_half_up")
 
 
-def new_id() -> str:
-    return str(uuid.uuid4())
-
-
-def new_etag() -> str:
-    return uuid.uuid4().hex
-
-
 def _fresh(now: dt.datetime, page_size: int | None) -> dict[str, Any]:
     config = dict(DEFAULT_CONFIG)
     if page_size:
@@ -83,8 +73,10 @@ def _fresh(now: dt.datetime, page_size: int | None) -> dict[str, Any]:
     }
 
 
-class SimState:
+class SimState(BaseState):
     """Stores + clock + persistence. Hold `lock` while reading or changing anything."""
+
+    STATE_VERSION = STATE_VERSION
 
     def __init__(
         self,
@@ -92,62 +84,15 @@ class SimState:
         start_time: dt.datetime | None = None,
         page_size: int | None = None,
     ) -> None:
-        self.lock = threading.RLock()
-        self.path = path
-        self._start_time = start_time
         self._page_size = page_size
-        if path is not None and path.exists():
-            self.data = jsonio.loads(path.read_text(encoding="utf-8"))
-            if self.data.get("version") != STATE_VERSION:
-                raise ValueError(f"{path}: unsupported simulator state version {self.data.get('version')!r}")
-            if page_size:
-                self.data["config"]["page_size"] = page_size
-            self.clock = SimClock(parse_instant(self.data["now"]))
-        else:
-            start = start_time or self._default_start()
-            self.clock = SimClock(start)
-            self.data = _fresh(start, page_size)
+        super().__init__(path, start_time)
 
-    @staticmethod
-    def _default_start() -> dt.datetime:
-        from seatline import clock
+    def fresh(self, now: dt.datetime) -> dict[str, Any]:
+        return _fresh(now, self._page_size)
 
-        return clock.now().replace(microsecond=0)
-
-    # -- accessors -------------------------------------------------------------------------
-    def now(self) -> dt.datetime:
-        return self.clock.now()
-
-    def set_now(self, value: dt.datetime) -> None:
-        self.clock.set(value)
-        self.data["now"] = fmt_instant(value)
-
-    @property
-    def config(self) -> dict[str, Any]:
-        return self.data["config"]
+    def loaded(self) -> None:
+        if self._page_size:
+            self.data["config"]["page_size"] = self._page_size
 
     def tax_rate(self) -> Decimal:
         return Decimal(str(self.config["tax_rate"]))
-
-    def reset(self) -> None:
-        start = self._start_time or self._default_start()
-        self.clock = SimClock(start)
-        self.data = _fresh(start, self._page_size)
-
-    # -- persistence -----------------------------------------------------------------------
-    def save(self) -> None:
-        if self.path is None:
-            return
-        self.data["now"] = fmt_instant(self.now())
-        text = jsonio.dumps(self.data, indent=1)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            pathlib.Path(tmp).unlink(missing_ok=True)
-            raise
