@@ -72,6 +72,8 @@ def dispatch(
         mutating = response.status < 500 and request.method not in ("GET", "HEAD")
         if mutating:
             state.save()
+    if response.after is not None:
+        response = response.after()
     response = app.finish(request, response)
     if mutating:
         app.after_save(state)

@@ -46,6 +46,8 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
     raw: bytes | None = None  # pre-encoded body (form replies, statements, XML, HTML)
     content_type: str = "application/json; charset=utf-8"
+    # Work to run after the state lock is released (e.g. posting webhooks); returns the final answer.
+    after: Callable[[], Response] | None = None
 
 
 Handler = Callable[..., Response]
