@@ -245,7 +245,7 @@ def test_webhooks_verified_forged_and_replayed(stripe_processor, sim):
         ]
         hook = receiver.received[-1]
         with pytest.raises(WebhookSignatureError):
-            stripe_processor.parse_webhook(hook.body.replace(b"Acme", b"Evil"), hook.headers)
+            stripe_processor.parse_webhook(hook.body[:-1] + b', "forged": true}', hook.headers)
         with pytest.raises(WebhookSignatureError):
             stripe_processor.parse_webhook(hook.body, {})
         forged = dict(hook.headers, **{"Stripe-Signature": hook.headers["Stripe-Signature"][:-4] + "0000"})
