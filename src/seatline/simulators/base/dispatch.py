@@ -50,6 +50,9 @@ class SimulatorApp:
         """Last touch on every answer (request-id headers and the like)."""
         return response
 
+    def before_save(self, state: Any) -> None:
+        """Called under the state lock after a mutating request, before saving (batch events)."""
+
     def after_save(self, state: Any) -> None:
         """Called after a mutating request, outside the state lock (webhook delivery)."""
 
@@ -71,6 +74,7 @@ def dispatch(
         response = _handle(app, request)
         mutating = response.status < 500 and request.method not in ("GET", "HEAD")
         if mutating:
+            app.before_save(state)
             state.save()
     if response.after is not None:
         response = response.after()
