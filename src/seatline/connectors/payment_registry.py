@@ -40,6 +40,7 @@ def register_processor(kind: str) -> Callable[[T], T]:
 
 def _load_builtin() -> None:
     # Importing the vendor packages runs their @register_processor decorators.
+    import seatline.connectors.authorizenet
     import seatline.connectors.gocardless
     import seatline.connectors.stripe  # noqa: F401
 
