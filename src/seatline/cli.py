@@ -14,7 +14,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "scheduler": ("scheduler", "fire scheduled jobs (invoice runs, merges, syncs)"),
     "simulate": ("simulate", "run a billing scenario file and print the result as JSON"),
     "invoice-run": ("invoice_run", "generate every invoice due on a date"),
-    "simulator": ("simulator", "run a provider simulator (e.g. `simulator partner-center --port 8400`)"),
+    "simulator": ("simulator", "run a simulator: partner-center, stripe, gocardless, authorizenet"),
+    "rotate-secrets": ("rotate_secrets", "re-encrypt stored secrets with the newest Fernet key"),
     "migrate": ("migrate", "create or update the database schema"),
     "createsuperuser": ("createsuperuser", "create a back-office administrator"),
 }

@@ -99,3 +99,25 @@ def time_zone(env: Mapping[str, str]) -> str:
 def allowed_hosts(env: Mapping[str, str]) -> list[str]:
     raw = env.get("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
     return [host.strip() for host in raw.split(",") if host.strip()]
+
+
+def fernet_keys(env: Mapping[str, str], directory: Path) -> list[str]:
+    """Keys that encrypt secrets at rest, newest first.
+
+    `SEATLINE_FERNET_KEYS` (comma-separated Fernet keys, newest first) wins; else the key file
+    `fernet_keys` in the data directory (one key per line, newest first), made on first use.
+    """
+    raw = env.get("SEATLINE_FERNET_KEYS", "")
+    if raw.strip():
+        return [key.strip() for key in raw.split(",") if key.strip()]
+    path = directory / "fernet_keys"
+    if path.exists():
+        return [line.strip() for line in path.read_text().splitlines() if line.strip()]
+    from cryptography.fernet import Fernet
+
+    ensure_dir(directory)
+    key = Fernet.generate_key().decode("ascii")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    return [key]

@@ -13,6 +13,7 @@ ENV = os.environ
 DATA_DIR = conf.data_dir(ENV)
 DEBUG = conf.env_bool(ENV, "DEBUG", False)
 SECRET_KEY = conf.secret_key(ENV, DATA_DIR)
+FERNET_KEYS = conf.fernet_keys(ENV, DATA_DIR)  # secrets at rest (seatline.common.crypto), newest first
 ALLOWED_HOSTS = conf.allowed_hosts(ENV)
 TIME_ZONE = conf.time_zone(ENV)
 USE_TZ = True

@@ -7,6 +7,7 @@ from django.db import models
 
 from seatline.audit.mixins import AuditedModel
 from seatline.common.choices import SalesUnit
+from seatline.common.crypto import EncryptedTextField
 from seatline.common.fields import CurrencyField, MoneyField, TimestampedModel
 
 
@@ -132,7 +133,7 @@ class ProviderCredential(models.Model):
 
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="credentials")
     key = models.CharField(max_length=200, help_text="token store key, e.g. partner_center:<tenant>")
-    refresh_token = models.TextField()
+    refresh_token = EncryptedTextField(help_text="encrypted at rest (Fernet)")
     updated_at = models.DateTimeField()
 
     class Meta:
