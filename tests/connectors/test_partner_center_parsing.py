@@ -13,6 +13,7 @@ from seatline.connectors.base import (
     NextTermInstructions,
     RefundableLot,
     RefundableQuantity,
+    RefundOption,
     SubscriptionStatus,
 )
 from seatline.connectors.partner_center.catalog import parse_offer
@@ -92,7 +93,9 @@ def test_subscription_from_the_documented_example() -> None:
     )
     assert sub.commitment_end == dt.date(2022, 1, 13)
     assert sub.billing_cycle_end == dt.date(2021, 2, 13)
-    assert sub.cancellation_allowed_until == dt.datetime(2021, 1, 21, 16, 57, 15, tzinfo=UTC)
+    # the earliest window decides: the Full refund option ends before cancellationAllowedUntilDate
+    assert sub.cancellation_allowed_until == dt.datetime(2021, 1, 15, tzinfo=UTC)
+    assert sub.refund_options == (RefundOption("Full", dt.datetime(2021, 1, 15, tzinfo=UTC)),)
     assert sub.refundable_quantity == RefundableQuantity(
         10, (RefundableLot(10, dt.datetime(2021, 1, 24, 20, 39, 17, 180000, tzinfo=UTC)),)
     )
