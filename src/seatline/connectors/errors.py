@@ -142,14 +142,13 @@ class ProviderPendingError(ProviderError):
 class ProviderBadResponseError(ProviderError):
     """The provider answered, but not with something Seatline can read or trust (never retried blindly).
 
-    `body_excerpt` holds the first bytes of the body (escaped), also in `provider_message`.
+    `body_excerpt` holds the first bytes of the body (escaped); the message quotes them too.
     """
 
     code_value = ProviderErrorCode.BAD_RESPONSE
     default_message = "the provider's answer could not be read"
 
     def __init__(self, message: str | None = None, *, body_excerpt: str = "", **kwargs: Any) -> None:
-        kwargs.setdefault("provider_message", body_excerpt or None)
         super().__init__(message, **kwargs)
         self.body_excerpt = body_excerpt
 
