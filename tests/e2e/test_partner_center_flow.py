@@ -6,7 +6,8 @@ subscription services -> the sync job orders it -> reduce inside the window -> 8
 reduction is refused up front -> increase -> the added seats are reduced inside their own window
 -> a second subscription cancelled inside its window ->
 a refusal that only the provider sees (stale window data) shows on the LCL and the subscription ->
-month close: the invoice's reconciliation lines through continuation paging.
+month close: the invoice's reconciliation lines through continuation paging. It runs with the
+simulator's answers camelCase, BOM-prefixed and PascalCase.
 """
 
 from __future__ import annotations
@@ -48,7 +49,14 @@ def provider_state(provider, mapping: ProviderAccount, subscription: Subscriptio
         return connector.get_subscription(mapping.provider_customer_id, subscription.provider_subscription_id)
 
 
-def test_partner_center_flow_end_to_end(sim: Sim) -> None:
+@pytest.mark.parametrize(
+    "switches",
+    [{}, {"bom": True}, {"pascal_case": True}],
+    ids=["camel", "bom", "pascal"],
+)
+def test_partner_center_flow_end_to_end(sim: Sim, switches: dict[str, bool]) -> None:
+    # the simulator answers camelCase, BOM-prefixed or PascalCase JSON: the flow is the same
+    sim.control("config", switches)
     # App+User auth: the consent step gave a refresh token; Seatline keeps the rotated ones in the database
     provider = partner_center(sim.url, auth="refresh_token", line_page_size=2)
     tenant = provider.settings["tenant_id"]

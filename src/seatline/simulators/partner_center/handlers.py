@@ -18,6 +18,7 @@ from seatline.simulators.partner_center import (  # noqa: F401  (imported for th
     api_customers,
     auth,
     control,
+    jsonio,
 )
 from seatline.simulators.partner_center.control import fault_pattern
 from seatline.simulators.partner_center.errors import ApiError
@@ -77,6 +78,11 @@ def dispatch(
         response = _handle(request)
         if response.status < 500 and request.method not in ("GET", "HEAD"):
             state.save()
+        if path.lower().startswith("/v1/") and response.body is not None and response.raw is None:
+            # The answer-shape switches (config `bom`, `pascal_case`): API answers only.
+            response.raw = jsonio.encode_api_body(
+                response.body, bom=state.config["bom"], pascal_case=state.config["pascal_case"]
+            )
     response.headers = {**echo, **response.headers}
     return response
 

@@ -83,8 +83,13 @@ class PartnerCenterSimulator:
         port: int = 0,
         start_time: dt.datetime | None = None,
         page_size: int | None = None,
+        bom: bool = False,
+        pascal_case: bool = False,
     ) -> None:
-        self.state = SimState(pathlib.Path(state_path) if state_path else None, start_time, page_size)
+        switches = {key: True for key, on in (("bom", bom), ("pascal_case", pascal_case)) if on}
+        self.state = SimState(
+            pathlib.Path(state_path) if state_path else None, start_time, page_size, config=switches
+        )
         handler = type("PartnerCenterHandler", (_Handler,), {"state": self.state})
         self._server = _Server((host, port), handler)
         self._thread: threading.Thread | None = None
@@ -129,13 +134,25 @@ def build_parser(prog: str = "partner-center-simulator") -> argparse.ArgumentPar
     )
     parser.add_argument("--page-size", type=int, default=None, help="default page size of paged collections")
     parser.add_argument("--start-time", default=None, help="initial simulator time (ISO 8601, UTC)")
+    parser.add_argument(
+        "--bom", action="store_true", help="start every /v1 answer with a UTF-8 byte-order mark"
+    )
+    parser.add_argument(
+        "--pascal-case", action="store_true", help="write /v1 answers with PascalCase keys (Id, Quantity)"
+    )
     return parser
 
 
 def run(args: argparse.Namespace) -> int:
     start = parse_instant(args.start_time) if args.start_time else None
     sim = PartnerCenterSimulator(
-        args.state, host=args.host, port=args.port, start_time=start, page_size=args.page_size
+        args.state,
+        host=args.host,
+        port=args.port,
+        start_time=start,
+        page_size=args.page_size,
+        bom=args.bom,
+        pascal_case=args.pascal_case,
     )
     print(f"Partner Center simulator on {sim.url} (API {sim.url}/v1, control {sim.url}/_sim)", flush=True)  # noqa: T201
     try:
@@ -150,7 +167,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """CLI entry point: --host, --port (default 8400), --state FILE, --page-size N, --start-time ISO."""
+    """CLI entry point: --host, --port (default 8400), --state FILE, --page-size N, --start-time ISO,
+    --bom, --pascal-case."""
     return run(build_parser().parse_args(argv))
 
 

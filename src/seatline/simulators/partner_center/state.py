@@ -35,6 +35,8 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "invoice_publish_day": 1,  # invoices appear at 00:00 UTC on this day of the next month (1-28)
     "renewal_processing_minutes": 0,  # PATCH answers 409 for this long after a renewal
     "provisioning_delay_seconds": 60,  # with the delay_provisioning fault
+    "bom": False,  # /v1 answers start with a UTF-8 byte-order mark
+    "pascal_case": False,  # /v1 answers use PascalCase keys (Id, Quantity, Attributes.Etag)
 }
 CONFIG_TYPES: dict[str, type] = {
     "page_size": int,
@@ -46,6 +48,8 @@ CONFIG_TYPES: dict[str, type] = {
     "invoice_publish_day": int,
     "renewal_processing_minutes": int,
     "provisioning_delay_seconds": int,
+    "bom": bool,
+    "pascal_case": bool,
 }
 ROUNDING_MODES = ("unit_rounddown", "line_rounddown", "line_half_up")
 
@@ -91,22 +95,26 @@ class SimState:
         path: pathlib.Path | None = None,
         start_time: dt.datetime | None = None,
         page_size: int | None = None,
+        config: dict[str, Any] | None = None,
     ) -> None:
         self.lock = threading.RLock()
         self.path = path
         self._start_time = start_time
         self._page_size = page_size
+        self._config = dict(config or {})  # start-up overrides (CLI flags), kept across resets
         if path is not None and path.exists():
             self.data = jsonio.loads(path.read_text(encoding="utf-8"))
             if self.data.get("version") != STATE_VERSION:
                 raise ValueError(f"{path}: unsupported simulator state version {self.data.get('version')!r}")
             if page_size:
                 self.data["config"]["page_size"] = page_size
+            self.data["config"] = {**DEFAULT_CONFIG, **self.data["config"], **self._config}
             self.clock = SimClock(parse_instant(self.data["now"]))
         else:
             start = start_time or self._default_start()
             self.clock = SimClock(start)
             self.data = _fresh(start, page_size)
+            self.data["config"].update(self._config)
 
     @staticmethod
     def _default_start() -> dt.datetime:
@@ -133,6 +141,7 @@ class SimState:
         start = self._start_time or self._default_start()
         self.clock = SimClock(start)
         self.data = _fresh(start, self._page_size)
+        self.data["config"].update(self._config)
 
     # -- persistence -----------------------------------------------------------------------
     def save(self) -> None:

@@ -34,9 +34,11 @@ class Request:
         if not self.body.strip():
             raise bad_request("A JSON request body is required.")
         try:
-            return jsonio.loads(self.body)
+            body = jsonio.loads(self.body.removeprefix(jsonio.UTF8_BOM))
         except ValueError as exc:
             raise bad_request(f"The request body isn't valid JSON: {exc}.") from exc
+        # The API reads PascalCase bodies as camelCase ones (Partner Center is case-insensitive).
+        return jsonio.camel_keys(body) if self.path.lower().startswith("/v1/") else body
 
 
 @dataclass

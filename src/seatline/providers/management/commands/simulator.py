@@ -27,6 +27,12 @@ class Command(BaseCommand):
             "--page-size", type=int, default=None, help="default page size of paged collections"
         )
         parser.add_argument("--start-time", default=None, help="initial simulator time (ISO 8601, UTC)")
+        parser.add_argument(
+            "--bom", action="store_true", help="start every /v1 answer with a UTF-8 byte-order mark"
+        )
+        parser.add_argument(
+            "--pascal-case", action="store_true", help="write /v1 answers with PascalCase keys (Id, Quantity)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["vendor"] != "partner-center":  # pragma: no cover - argparse restricts the choices
@@ -37,4 +43,7 @@ class Command(BaseCommand):
         for option in ("state", "page_size", "start_time"):
             if options[option] is not None:
                 argv += [f"--{option.replace('_', '-')}", str(options[option])]
+        for switch in ("bom", "pascal_case"):
+            if options[switch]:
+                argv.append(f"--{switch.replace('_', '-')}")
         raise SystemExit(main(argv))
