@@ -114,6 +114,29 @@ def implausible(
     return ""
 
 
+def refuse_a_second_order(subscription: Subscription, change: LicenseChangeLog) -> None:
+    """No order while an earlier change of this subscription failed at the provider.
+
+    Without a provider subscription id the next change orders one; but an earlier failure may be an
+    order that was placed and not linked (an unreadable answer, provisioning still pending), and a
+    second order would buy the subscription twice. Staff link it first (subscription sync) or mark
+    that change provisioned; retrying the failed change itself is their explicit decision.
+    """
+    failed = (
+        subscription.change_logs.filter(provisioning_status=ProvisioningStatus.FAILED)
+        .exclude(pk=change.pk)
+        .order_by("-id")
+        .first()
+    )
+    if failed is not None:
+        raise SeatlineError(
+            "provider_order_unresolved",
+            f"{subscription.name} has no provider subscription yet and change log {failed.pk} failed at the "
+            f"provider ({failed.provisioning_message}); link the subscription (sync the provider account's "
+            "subscriptions) or mark that change provisioned before Seatline orders again",
+        )
+
+
 def verified(
     connector: ProviderConnector,
     customer_id: str,
@@ -158,6 +181,7 @@ def _push(
                 "provider_subscription_missing",
                 f"{subscription.name} was never ordered at the provider: nothing to reduce there",
             )
+        refuse_a_second_order(subscription, change)
         return _order(connector, subscription, customer_id, max(change.quantity_after, 1))
     if kind in (LicenseChangeLog.Kind.INCREASE, LicenseChangeLog.Kind.DECREASE, LicenseChangeLog.Kind.CREATE):
         current = connector.get_subscription(customer_id, sub_id)

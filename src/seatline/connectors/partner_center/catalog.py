@@ -178,10 +178,19 @@ class OrdersApi:
             order.require_text("id")
         subscriptions: list[ProviderSubscription] = []
         pending: list[PendingOrderLine] = []
-        for order in orders:
-            found, waiting = self._settle(customer_id, order)
-            subscriptions.extend(found)
-            pending.extend(waiting)
+        try:
+            for order in orders:
+                found, waiting = self._settle(customer_id, order)
+                subscriptions.extend(found)
+                pending.extend(waiting)
+        except ProviderError as error:  # the purchase went through: say so, whatever failed next
+            placed = ", ".join(order.text("id") for order in orders)
+            error.message = (
+                f"order {placed} was placed, but reading its subscriptions failed: {error.message} "
+                "(sync the customer's subscriptions to link them; ordering again would buy them twice)"
+            )
+            error.args = (error.message,)
+            raise
         return OrderResult(
             order_ids=tuple(order.text("id") for order in orders),
             subscriptions=tuple(subscriptions),

@@ -71,7 +71,7 @@ class PartnerCenterResponse:
 
     @cached_property
     def data(self) -> Any:
-        return loads_body(self.content, charset=self.charset, source=self.source)
+        return loads_body(self.content, charset=self.charset, source=self.source, request_id=self.request_id)
 
     def bad(self, reason: str) -> ProviderBadResponseError:
         error = bad_response(reason, source=self.source, content=self.content, request_id=self.request_id)
@@ -259,6 +259,7 @@ class PartnerCenterClient:
         response = self.request("GET", path, params=params, correlation_id=correlation_id)
         pages = 1
         seen_tokens: set[str] = set()
+        seen_pages: set[tuple[str, str]] = set()
         while True:
             body = response.fields()
             items = body.value("items")
@@ -286,7 +287,10 @@ class PartnerCenterClient:
                 raise ProviderError(
                     "Partner Center returned the same continuation token twice", provider_message=token
                 )
+            if (url, token) in seen_pages:  # offset paging (no token) pointing back to a page read
+                raise ProviderError("Partner Center pointed to the same page twice", provider_message=url)
             seen_tokens.add(token)
+            seen_pages.add((url, token))
             pages += 1
             if pages > self.max_pages:
                 raise ProviderError(f"more than {self.max_pages} pages; stopping")

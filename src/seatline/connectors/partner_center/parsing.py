@@ -72,13 +72,17 @@ def decode_body(content: bytes, charset: str | None = None) -> str:
     return text.lstrip("\ufeff")
 
 
-def loads_body(content: bytes, *, charset: str | None = None, source: str = "") -> Any:
+def loads_body(
+    content: bytes, *, charset: str | None = None, source: str = "", request_id: str | None = None
+) -> Any:
     """Parsed JSON of a response body, None for an empty one; `ProviderBadResponseError` otherwise."""
     try:
         text = decode_body(content, charset)
         return loads(text) if text.strip() else None
     except ValueError as exc:
-        raise bad_response(f"is not readable JSON ({exc})", source=source, content=content) from exc
+        raise bad_response(
+            f"is not readable JSON ({exc})", source=source, content=content, request_id=request_id
+        ) from exc
 
 
 def bad_response(
