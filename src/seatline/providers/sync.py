@@ -160,7 +160,8 @@ def _import(
     from seatline.providers.provisioning import changes_from_provider
     from seatline.subscriptions import services
 
-    product = Product.objects.filter(part_number=part_number(state.offer_id)).order_by("id").first()
+    wanted = part_number(state.offer_id)
+    product = Product.objects.filter(part_number=wanted).order_by("id").first() if wanted else None
     if product is None:
         report.unmatched.append(state)
         return
