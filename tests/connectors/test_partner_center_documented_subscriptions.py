@@ -537,7 +537,7 @@ def test_an_unreadable_patch_answer_is_read_again_and_fails_closed(loopback: Loc
     assert second == {**data("subscriptions/change-the-quantity-of-a-subscription.nce.json"), "quantity": 2}
 
 
-def test_subscription_by_id_answering_an_empty_collection_lists_nothing(loopback: LocalServer) -> None:
+def test_an_empty_collection_lists_nothing_and_an_empty_object_is_refused(loopback: LocalServer) -> None:
     loopback.routes[f"GET /v1/customers/{NCE_CUSTOMER}/subscriptions"] = lambda seen: answer(in_collection())
     assert connector(loopback).list_subscriptions(NCE_CUSTOMER) == []
     loopback.routes[f"GET /v1/customers/{NCE_CUSTOMER}/subscriptions"] = lambda seen: answer(
