@@ -11,6 +11,7 @@ import pytest
 
 from seatline.connectors.partner_center.connector import PartnerCenterConnector
 from seatline.connectors.partner_center.parsing import datetime_value as parse_instant
+from tests.connectors.local_server import LocalServer
 from tests.connectors.simulator import START, Recorder, Sim, make_connector
 
 
@@ -58,3 +59,13 @@ def make(
 @pytest.fixture
 def connector(make: Callable[..., PartnerCenterConnector]) -> PartnerCenterConnector:
     return make()
+
+
+@pytest.fixture
+def loopback() -> Iterator[LocalServer]:
+    """A scripted loopback server (serves the documented answers in the documented-payload tests)."""
+    server = LocalServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()

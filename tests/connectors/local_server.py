@@ -24,7 +24,7 @@ class Seen:
 @dataclass
 class Reply:
     status: int = 200
-    body: Any = None  # dict/list -> JSON; str -> raw text
+    body: Any = None  # dict/list -> JSON; str -> raw text; bytes -> sent as they are
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -58,15 +58,17 @@ class LocalServer:
                 handler = owner.routes.get(f"{self.command} {parts.path}")
                 reply = handler(seen) if handler else Reply(404, {"code": 404, "description": "no route"})
                 payload = b""
-                if isinstance(reply.body, str):
+                if isinstance(reply.body, bytes):
+                    payload = reply.body
+                elif isinstance(reply.body, str):
                     payload = reply.body.encode()
                 elif reply.body is not None:
                     payload = json.dumps(reply.body).encode()
                 self.send_response(reply.status)
                 for key, value in reply.headers.items():
                     self.send_header(key, value)
-                if payload:
-                    self.send_header("Content-Type", "application/json")
+                if payload and not any(key.lower() == "content-type" for key in reply.headers):
+                    self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 if payload and self.command != "HEAD":

@@ -18,6 +18,7 @@ from seatline.connectors.errors import (
 )
 from seatline.connectors.partner_center.client import PartnerCenterClient, next_page, retry_after_seconds
 from seatline.connectors.partner_center.connector import PartnerCenterConnector
+from seatline.connectors.partner_center.parsing import Fields
 from tests.connectors.local_server import LocalServer, Reply, Seen
 
 
@@ -210,9 +211,9 @@ def test_continuation_paging_is_lazy_and_follows_links_next(
         200, pages[seen.headers.get("ms-continuationtoken")]
     )
     items = client.iter_items("/v1/customers", params={"size": 2})
-    assert next(items) == {"id": "a"}
+    assert next(items).data == {"id": "a"}
     assert len(server.seen) == 1  # lazily: only the first page so far
-    assert [item["id"] for item in items] == ["b", "c", "d", "e"]
+    assert [item.text("id") for item in items] == ["b", "c", "d", "e"]
     assert len(server.seen) == 3
     assert [s.query.get("seekOperation") for s in server.seen] == [None, ["Next"], ["Next"]]
     assert [s.query["size"] for s in server.seen] == [["2"]] * 3
@@ -227,15 +228,18 @@ def test_paging_accepts_next_uris_without_v1_and_without_seek_operation(
     server.routes[f"GET {path}"] = lambda seen: Reply(
         200, first if "ms-continuationtoken" not in seen.headers else _page([{"n": 2}], None, None)
     )
-    assert [item["n"] for item in client.iter_items(path)] == [1, 2]
+    assert [item.integer("n") for item in client.iter_items(path, identity=None)] == [1, 2]
     assert server.seen[1].query == {"provider": ["onetime"], "seekOperation": ["Next"]}
     assert server.seen[1].headers["ms-continuationtoken"] == "tok"
 
 
 def test_next_page_uses_the_body_token_when_the_link_has_no_headers() -> None:
     body = {"items": [], "continuationToken": "abc", "links": {"next": {"uri": "/v1/customers?size=2"}}}
-    assert next_page(body) == ("/v1/customers?size=2&seekOperation=Next", {"MS-ContinuationToken": "abc"})
-    assert next_page({"items": []}) is None
+    assert next_page(Fields(body)) == (
+        "/v1/customers?size=2&seekOperation=Next",
+        {"MS-ContinuationToken": "abc"},
+    )
+    assert next_page(Fields({"items": []})) is None
 
 
 def test_retry_after_forms() -> None:

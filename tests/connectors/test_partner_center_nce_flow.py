@@ -5,11 +5,16 @@ create customer -> (purchase refused without MCA) -> accept MCA -> order annual 
 reduce inside the 7-day window -> increase -> cancel a second subscription inside its window ->
 8 days later: reduce and cancel refused with the provider's text -> increase -> month close ->
 invoice and its reconciliation lines (paged lazily, page size 2).
+
+The same flow runs with every answer shape the simulator can write: camelCase, BOM-prefixed,
+PascalCase keys, and both (the shapes of Microsoft's documented answers); the results are the
+same, and every PATCH body is the full subscription in the casing it was read.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -21,11 +26,24 @@ from seatline.connectors.partner_center.agreements import DOCUMENTED_MCA_TEMPLAT
 from seatline.connectors.partner_center.connector import PartnerCenterConnector
 from tests.connectors.simulator import BASIC, Recorder, Sim, acceptance, customer_request
 
+SHAPES = {
+    "camel": {},
+    "bom": {"bom": True},
+    "pascal": {"pascal_case": True},
+    "bom-pascal": {"bom": True, "pascal_case": True},
+}
 
+
+@pytest.mark.parametrize("shape", list(SHAPES))
 def test_nce_flow(
-    sim: Sim, make: Callable[..., PartnerCenterConnector], recorder: Recorder, sleeps: list[float]
+    shape: str,
+    sim: Sim,
+    make: Callable[..., PartnerCenterConnector],
+    recorder: Recorder,
+    sleeps: list[float],
 ) -> None:
-    sim.control("config", {"page_size": 2})
+    switches = SHAPES[shape]
+    sim.control("config", {"page_size": 2, **switches})
     connector: PartnerCenterConnector = make(line_page_size=2)
 
     # customer
@@ -156,3 +174,32 @@ def test_nce_flow(
     assert all(isinstance(line.total, Decimal) and isinstance(line.unit_price, Decimal) for line in lines)
     assert sum((line.total for line in lines), Decimal(0)) == invoice.total_charges == Decimal("84.55")
     assert sleeps == []
+
+    # the answers really had the shape asked for ...
+    raw = sim.http.get(
+        f"{sim.url}/v1/customers/{customer.id}/subscriptions/{main.id}",
+        headers={"Authorization": "Bearer any"},
+    ).content
+    assert raw.startswith(b"\xef\xbb\xbf") is bool(switches.get("bom"))
+    assert (b'"Id":' in raw, b'"id":' in raw) == (
+        (True, False) if switches.get("pascal_case") else (False, True)
+    )
+    # ... and each PATCH sent back the full subscription just read, in its casing, one field changed
+    patches = recorder.to("PATCH", "/subscriptions/")
+    assert len(patches) == 6  # 8, 12, cancel, (refused) 11, (refused) cancel, 15
+    for patch in patches:
+        body = json.loads(patch.content)
+        keys = set(body)
+        expected = {
+            "id",
+            "offerId",
+            "quantity",
+            "status",
+            "autoRenewEnabled",
+            "refundableQuantity",
+            "attributes",
+        }
+        if switches.get("pascal_case"):
+            expected = {key[0].upper() + key[1:] for key in expected}
+        assert expected <= keys, keys
+        assert len({key.lower() for key in keys}) == len(keys)  # no key twice in two casings

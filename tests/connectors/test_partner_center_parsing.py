@@ -13,12 +13,25 @@ from seatline.connectors.base import (
     NextTermInstructions,
     RefundableLot,
     RefundableQuantity,
+    RefundOption,
     SubscriptionStatus,
 )
+from seatline.connectors.errors import ProviderBadResponseError
 from seatline.connectors.partner_center.catalog import parse_offer
 from seatline.connectors.partner_center.customers import parse_customer
 from seatline.connectors.partner_center.invoices import parse_invoice, parse_line
-from seatline.connectors.partner_center.parsing import date_value, datetime_value, decimal_value, dumps, loads
+from seatline.connectors.partner_center.parsing import (
+    Fields,
+    date_value,
+    datetime_value,
+    decimal_value,
+    decode_body,
+    dumps,
+    excerpt,
+    loads,
+    loads_body,
+    set_field,
+)
 from seatline.connectors.partner_center.subscriptions import (
     next_term_body,
     parse_next_term,
@@ -92,7 +105,9 @@ def test_subscription_from_the_documented_example() -> None:
     )
     assert sub.commitment_end == dt.date(2022, 1, 13)
     assert sub.billing_cycle_end == dt.date(2021, 2, 13)
-    assert sub.cancellation_allowed_until == dt.datetime(2021, 1, 21, 16, 57, 15, tzinfo=UTC)
+    # the earliest window decides: the Full refund option ends before cancellationAllowedUntilDate
+    assert sub.cancellation_allowed_until == dt.datetime(2021, 1, 15, tzinfo=UTC)
+    assert sub.refund_options == (RefundOption("Full", dt.datetime(2021, 1, 15, tzinfo=UTC)),)
     assert sub.refundable_quantity == RefundableQuantity(
         10, (RefundableLot(10, dt.datetime(2021, 1, 24, 20, 39, 17, 180000, tzinfo=UTC)),)
     )
@@ -222,3 +237,91 @@ def test_invoice() -> None:
         Decimal(0),
         dt.date(2021, 6, 30),
     )
+
+
+@pytest.mark.parametrize(
+    ("written", "instant"),
+    [
+        ("2021-01-24T20:39:17Z", dt.datetime(2021, 1, 24, 20, 39, 17, tzinfo=UTC)),
+        ("2021-01-24T20:39:17.18Z", dt.datetime(2021, 1, 24, 20, 39, 17, 180000, tzinfo=UTC)),
+        ("2021-01-14T16:57:15.0966728Z", dt.datetime(2021, 1, 14, 16, 57, 15, 96672, tzinfo=UTC)),
+        ("2019-01-09T00:21:45.9263727+00:00", dt.datetime(2019, 1, 9, 0, 21, 45, 926372, tzinfo=UTC)),
+        ("2019-02-04T09:22:40.1767993-08:00", dt.datetime(2019, 2, 4, 17, 22, 40, 176799, tzinfo=UTC)),
+        ("2019-01-09T00:21:45.9263727", dt.datetime(2019, 1, 9, 0, 21, 45, 926372, tzinfo=UTC)),
+        ("2018-06-14T00:00:00.000Z", dt.datetime(2018, 6, 14, tzinfo=UTC)),
+        ("2019-08-26T00:00:00", dt.datetime(2019, 8, 26, tzinfo=UTC)),
+    ],
+)
+def test_every_documented_instant_format(written: str, instant: dt.datetime) -> None:
+    assert datetime_value(written) == instant
+
+
+@pytest.mark.parametrize(
+    "written", ["2015-11-25T06: 41: 12Z", "tomorrow", "19/06/2021", "2021-13-01T00:00:00Z"]
+)
+def test_unreadable_dates_are_problems_of_their_object(written: str) -> None:
+    with pytest.raises(ValueError):
+        datetime_value(written)
+    with pytest.raises(ValueError):
+        date_value(written)
+    body = Fields({"creationDate": written, "lines": [{"chargeEndDate": written}]}, where="items[2]")
+    assert body.instant("creationDate") is None
+    (line,) = body.children("lines")
+    assert line.day("chargeEndDate") is None
+    assert body.problems == [
+        f"items[2].creationDate: unreadable date {written!r}",
+        f"items[2].lines[0].chargeEndDate: unreadable date {written!r}",
+    ]
+
+
+def test_one_case_insensitive_key_lookup() -> None:
+    body = Fields(
+        loads('{"Id": "s1", "Quantity": 2, "Attributes": {"Etag": "e"}, "autoRenewEnabled": "True"}')
+    )
+    assert (body.text("id"), body.integer("quantity"), body.child("attributes").text("etag")) == (
+        "s1",
+        2,
+        "e",
+    )
+    assert body.flag("AutoRenewEnabled") is True
+    assert (body.key("QUANTITY"), body.has("status"), body.value("status", "none")) == (
+        "Quantity",
+        False,
+        "none",
+    )
+    exact = Fields({"id": "exact", "ID": "other"})
+    assert exact.text("id") == "exact"  # the exact key first
+    written = {"Quantity": 1, "Status": "active"}
+    set_field(written, "quantity", 5)
+    set_field(written, "friendlyName", "x")
+    assert written == {"Quantity": 5, "Status": "active", "friendlyName": "x"}  # no second "quantity"
+
+
+def test_bodies_with_a_byte_order_mark_are_read_and_unreadable_ones_refused() -> None:
+    assert loads_body(b"\xef\xbb\xbf" + b'{"code": 800090, "total": 1.5}') == {
+        "code": 800090,
+        "total": Decimal("1.5"),
+    }
+    assert decode_body(b"\xef\xbb\xbf{}") == "{}"
+    assert loads_body(b"") is None and loads_body(b"  \n") is None
+    with pytest.raises(ProviderBadResponseError) as refused:
+        loads_body(b"\xef\xbb\xbf<html>", source="GET /v1/x (MS-RequestId r1)", request_id="r1")
+    assert refused.value.code == "provider_bad_response"
+    assert refused.value.request_id == "r1"
+    assert refused.value.message.startswith(
+        "the answer to GET /v1/x (MS-RequestId r1) is not readable JSON ("
+    )
+    assert refused.value.message.endswith("; the body starts '\\xef\\xbb\\xbf<html>'")
+    with pytest.raises(ProviderBadResponseError):
+        loads_body(b"\xff\xfe{}")  # not UTF-8 text
+    assert excerpt(b"x" * 200).endswith("...") and len(excerpt(b"x" * 200)) == 123
+
+
+def test_unreadable_numbers_refuse_the_answer() -> None:
+    with pytest.raises(ProviderBadResponseError) as refused:
+        Fields({"totalCharges": "12,50"}, where="items[0]").amount("totalCharges")
+    assert "has an unreadable number in items[0].totalCharges" in refused.value.message
+    with pytest.raises(ProviderBadResponseError):
+        Fields({"quantity": 2.5}).integer("quantity")
+    with pytest.raises(ProviderBadResponseError):
+        Fields({"quantity": "NaN"}).integer("quantity")

@@ -3,9 +3,11 @@
 
 onboard (domain check, tenant, MCA -> Agreement accepted) -> annual NCE subscription through the
 subscription services -> the sync job orders it -> reduce inside the window -> 8 days later a
-reduction is refused up front -> increase -> a second subscription cancelled inside its window ->
+reduction is refused up front -> increase -> the added seats are reduced inside their own window
+-> a second subscription cancelled inside its window ->
 a refusal that only the provider sees (stale window data) shows on the LCL and the subscription ->
-month close: the invoice's reconciliation lines through continuation paging.
+month close: the invoice's reconciliation lines through continuation paging. It runs with the
+simulator's answers camelCase, BOM-prefixed and PascalCase.
 """
 
 from __future__ import annotations
@@ -47,7 +49,14 @@ def provider_state(provider, mapping: ProviderAccount, subscription: Subscriptio
         return connector.get_subscription(mapping.provider_customer_id, subscription.provider_subscription_id)
 
 
-def test_partner_center_flow_end_to_end(sim: Sim) -> None:
+@pytest.mark.parametrize(
+    "switches",
+    [{}, {"bom": True}, {"pascal_case": True}],
+    ids=["camel", "bom", "pascal"],
+)
+def test_partner_center_flow_end_to_end(sim: Sim, switches: dict[str, bool]) -> None:
+    # the simulator answers camelCase, BOM-prefixed or PascalCase JSON: the flow is the same
+    sim.control("config", switches)
     # App+User auth: the consent step gave a refresh token; Seatline keeps the rotated ones in the database
     provider = partner_center(sim.url, auth="refresh_token", line_page_size=2)
     tenant = provider.settings["tenant_id"]
@@ -131,7 +140,7 @@ def test_partner_center_flow_end_to_end(sim: Sim) -> None:
         services.change_quantity(subscription=main, quantity=7)
     assert refused.value.code == "provider_window_passed"
     assert refused.value.message == (
-        "the 7-day NCE window for reducing seats has passed (cancellation allowed until 2026-03-09 10:00 UTC)"
+        "the 7-day NCE window for reducing seats has passed (seats reducible until 2026-03-09 10:00 UTC)"
     )
     main.refresh_from_db()
     assert (main.quantity, LicenseChangeLog.objects.count(), Job.objects.count()) == (8, *before)
@@ -143,6 +152,17 @@ def test_partner_center_flow_end_to_end(sim: Sim) -> None:
     assert main.provisioning_status == ProvisioningStatus.PROVISIONED
     assert provider_state(provider, mapping, main).quantity == 12
     assert main.refundable_quantity == 4  # the new seats' own window
+    assert main.refundable_lots == [{"quantity": 4, "allowed_until": "2026-03-18T10:00:00+00:00"}]
+
+    # the added seats keep their own 7 days after the first window closed: reducible up front
+    services.change_quantity(subscription=main, quantity=11)
+    run_jobs()
+    main.refresh_from_db()
+    assert main.change_logs.order_by("-id")[0].provisioning_status == ProvisioningStatus.PROVISIONED
+    assert (main.quantity, main.refundable_quantity) == (11, 3)
+    assert provider_state(provider, mapping, main).quantity == 11
+    services.change_quantity(subscription=main, quantity=12)
+    run_jobs()
 
     # a second subscription, cancelled inside its window
     second = services.create_subscription(
@@ -166,7 +186,9 @@ def test_partner_center_flow_end_to_end(sim: Sim) -> None:
 
     # the provider refuses what Seatline's (stale) data allowed: shown, never rolled back or retried
     Subscription.objects.filter(pk=main.pk).update(
-        cancellation_allowed_until=dt.datetime(2027, 1, 1, tzinfo=dt.UTC), refundable_quantity=100
+        cancellation_allowed_until=dt.datetime(2027, 1, 1, tzinfo=dt.UTC),
+        refundable_quantity=100,
+        refundable_lots=[{"quantity": 100, "allowed_until": "2027-01-01T00:00:00+00:00"}],
     )
     main.refresh_from_db()
     services.change_quantity(subscription=main, quantity=6)  # more than the 4 refundable seats
@@ -193,6 +215,10 @@ def test_partner_center_flow_end_to_end(sim: Sim) -> None:
         ("removeQuantity", Decimal(10)),
         ("removeQuantity", Decimal(8)),
         ("addQuantity", Decimal(8)),
+        ("addQuantity", Decimal(12)),
+        ("removeQuantity", Decimal(12)),
+        ("removeQuantity", Decimal(11)),
+        ("addQuantity", Decimal(11)),
         ("addQuantity", Decimal(12)),
         ("new", Decimal(3)),
         ("cancelImmediate", Decimal(3)),

@@ -175,14 +175,32 @@ class OrderLine:
 
 @dataclass(frozen=True)
 class RefundableLot:
+    """Seats added together (purchase, renewal, mid-term add): reducible until `allowed_until`."""
+
     quantity: int
     allowed_until: dt.datetime
 
 
 @dataclass(frozen=True)
 class RefundableQuantity:
+    """How many seats can still be reduced, as the provider last reported it (with its lots)."""
+
     total: int = 0
     lots: tuple[RefundableLot, ...] = ()
+
+    def at(self, when: dt.datetime) -> int:
+        """Seats still reducible at `when`: lots whose deadline has not passed (`total` without lots)."""
+        if not self.lots:
+            return self.total
+        return sum(lot.quantity for lot in self.lots if when <= lot.allowed_until)
+
+
+@dataclass(frozen=True)
+class RefundOption:
+    """A refund the provider offers on cancellation until `expires_at` (Partner Center `Full`/`Partial`)."""
+
+    type: str
+    expires_at: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -213,11 +231,15 @@ class ProviderSubscription:
     start: dt.datetime | None = None  # effectiveStartDate
     commitment_end: dt.date | None = None  # inclusive
     billing_cycle_end: dt.date | None = None
+    # The deadline for cancelling: the earliest of the provider's subscription-level window and
+    # the latest refund option (None: the provider reported no window).
     cancellation_allowed_until: dt.datetime | None = None
+    refund_options: tuple[RefundOption, ...] = ()
     refundable_quantity: RefundableQuantity = RefundableQuantity()
     next_term: NextTermInstructions | None = None
     is_trial: bool = False
     etag: str = ""
+    problems: tuple[str, ...] = ()  # fields the connector could not read (e.g. an unreadable date)
 
 
 @dataclass(frozen=True)
@@ -241,8 +263,34 @@ class OrderResult:
         return not self.pending
 
 
+class InvoiceDocumentType(StrEnum):
+    """What a provider billing document is (Partner Center `documentType`, normalised)."""
+
+    INVOICE = "invoice"
+    CREDIT_NOTE = "creditNote"  # "Credit Note": reduces what the partner owes
+    ADJUSTMENT_NOTE = "adjustmentNote"  # "adjustment_note": corrects an invoice (either sign)
+    VOID_NOTE = "voidNote"  # "void_note": an invoice that was voided and replaced
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class InvoiceDetail:
+    """One kind of lines an invoice holds (Partner Center `invoiceDetails[]`)."""
+
+    line_item_type: str  # billing_line_items | usage_line_items
+    billing_provider: str  # one_time (NCE, Azure plan, marketplace, software) | office | azure
+    uri: str = ""  # where the lines are read (relative to /v1)
+
+
 @dataclass(frozen=True)
 class ProviderInvoice:
+    """A provider billing document: an invoice, or a credit/adjustment note amending one.
+
+    `amendments` are the documents that correct this one (each with its own `total_charges` and
+    `amends_of` = this id); `amends_of` names the document a note corrects. `total_charges` is
+    signed as the provider writes it (a credit note is usually negative).
+    """
+
     id: str
     invoice_date: dt.date | None
     period_start: dt.date | None
@@ -250,9 +298,25 @@ class ProviderInvoice:
     total_charges: Decimal
     paid_amount: Decimal
     currency: str
-    document_type: str = ""
-    invoice_type: str = ""
+    document_type: InvoiceDocumentType = InvoiceDocumentType.INVOICE
+    document_type_text: str = ""  # as the provider wrote it ("Credit Note", "adjustment_note", ...)
+    invoice_type: str = ""  # OneTime | Recurring
     status: str = ""
+    amends_of: str = ""
+    amendments: tuple[ProviderInvoice, ...] = ()
+    details: tuple[InvoiceDetail, ...] = ()
+    problems: tuple[str, ...] = ()
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.document_type == InvoiceDocumentType.CREDIT_NOTE
+
+    def documents(self) -> tuple[ProviderInvoice, ...]:
+        """This document followed by its amendments (and theirs), depth first."""
+        found: list[ProviderInvoice] = [self]
+        for amendment in self.amendments:
+            found.extend(amendment.documents())
+        return tuple(found)
 
 
 @dataclass(frozen=True)
@@ -293,6 +357,7 @@ class ReconciliationLine:
     exchange_rate: Decimal | None = None
     unit_type: str = ""
     subscription_description: str = ""
+    problems: tuple[str, ...] = ()  # fields the connector could not read (e.g. an unreadable date)
 
 
 @runtime_checkable

@@ -11,6 +11,11 @@ at the provider. An error carries:
 * `provider_message`: the provider's own text, verbatim (shown to staff next to ours);
 * `http_status`, `retryable`, `retry_after` (seconds) and `request_id` (MS-RequestId or similar).
 
+`ProviderBadResponseError` (`provider_bad_response`) is the connector's own refusal of an answer it
+cannot trust: a body that should hold an object but does not parse, or lacks the fields that
+identify it (the id asked about). Its message names the call, the request id and the first bytes
+of the body; an unreadable body is never read as an empty object.
+
 `ProviderError` is a `SeatlineError`, so services can let it propagate unchanged.
 `error_for_provider_code()` maps a provider code / HTTP status to the right class and message;
 each connector feeds it what its provider sent.
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from seatline.errors import SeatlineError
 
@@ -37,6 +43,7 @@ class ProviderErrorCode(StrEnum):
     CONFLICT = "provider_conflict"
     INVALID_REQUEST = "provider_invalid_request"
     PENDING = "provider_pending"
+    BAD_RESPONSE = "provider_bad_response"
     UNAVAILABLE = "provider_unavailable"
     ERROR = "provider_error"
 
@@ -130,6 +137,20 @@ class ProviderPendingError(ProviderError):
 
     code_value = ProviderErrorCode.PENDING
     default_message = "the provider accepted the change but has not finished it yet"
+
+
+class ProviderBadResponseError(ProviderError):
+    """The provider answered, but not with something Seatline can read or trust (never retried blindly).
+
+    `body_excerpt` holds the first bytes of the body (escaped); the message quotes them too.
+    """
+
+    code_value = ProviderErrorCode.BAD_RESPONSE
+    default_message = "the provider's answer could not be read"
+
+    def __init__(self, message: str | None = None, *, body_excerpt: str = "", **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.body_excerpt = body_excerpt
 
 
 class ProviderUnavailableError(ProviderError):

@@ -14,8 +14,9 @@ inside their transaction:
   Do Nothing, Linked or no provider -> Not Applicable (no job).
 
 `check_provider_window()` sits next to the QRB check: a reduction of an automatic-provider
-subscription with synced NCE data is refused (`provider_window_passed`) once the provider's
-cancellation window has passed or when it exceeds the refundable quantity.
+subscription with synced NCE data is refused (`provider_window_passed`) when the provider would
+refuse it: a deactivation once the cancellation window has passed, a seat decrease beyond the
+seats whose own window (per lot: purchase, renewal, each increase) is still open.
 
 Two context managers change what a change means:
 
@@ -95,30 +96,78 @@ def check_credit_hold(subscription: Subscription) -> None:
         )
 
 
+def refundable_lots(subscription: Subscription) -> list[tuple[int, dt.datetime]]:
+    """The provider's lots of reducible seats last synced: (quantity, deadline), oldest first."""
+    lots = []
+    for lot in subscription.refundable_lots or []:
+        try:
+            until = dt.datetime.fromisoformat(str(lot["allowed_until"]))
+            quantity = int(lot["quantity"])
+        except (KeyError, TypeError, ValueError):
+            continue  # a lot Seatline cannot read gives no seat back (the check stays careful)
+        if until.tzinfo is None:
+            until = until.replace(tzinfo=dt.UTC)
+        lots.append((quantity, until))
+    return sorted(lots, key=lambda lot: lot[1])
+
+
+def _utc(instant: dt.datetime) -> str:
+    return f"{instant.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
+
+
 def check_provider_window(subscription: Subscription, *, reduction: int, cancel: bool = False) -> None:
     """`provider_window_passed` for a reduction the provider will refuse (synced NCE data).
 
-    A cancellation (deactivation) needs now <= cancellation_allowed_until; a seat decrease also
-    needs `reduction` <= the refundable quantity last reported by the provider.
+    A cancellation (deactivation) needs now <= cancellation_allowed_until (the earliest of the
+    provider's windows, see the connector). A seat decrease needs `reduction` seats whose own
+    window is still open: each lot of seats (purchase, renewal, a later increase) has its own
+    deadline, so seats added after the first window closed can still be reduced in theirs. Without
+    synced lots, the subscription-level window and the refundable quantity decide.
     """
     provider = _provider(subscription)
-    until = subscription.cancellation_allowed_until
-    if (
-        _mode.get() is not None
-        or provider is None
-        or provider.type != Provider.Type.AUTOMATIC
-        or until is None
-    ):
+    if _mode.get() is not None or provider is None or provider.type != Provider.Type.AUTOMATIC:
         return
-    when = f"cancellation allowed until {until.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
-    if clock.now() > until:
+    now = clock.now()
+    until = subscription.cancellation_allowed_until
+    lots = refundable_lots(subscription)
+    if cancel:
+        if until is not None and now > until:
+            raise SeatlineError(
+                "provider_window_passed",
+                f"the 7-day NCE cancellation window has passed (cancellation allowed until {_utc(until)})",
+                field="quantity",
+            )
+        return
+    if lots:
+        open_lots = [(quantity, deadline) for quantity, deadline in lots if now <= deadline]
+        reducible = sum(quantity for quantity, _ in open_lots)
+        if reduction <= reducible:
+            return
+        if not open_lots:
+            raise SeatlineError(
+                "provider_window_passed",
+                f"the 7-day NCE window for reducing seats has passed (seats reducible until "
+                f"{_utc(lots[-1][1])})",
+                field="quantity",
+            )
+        windows = ", ".join(f"{quantity} until {_utc(deadline)}" for quantity, deadline in open_lots)
+        raise SeatlineError(
+            "provider_window_passed",
+            f"the 7-day NCE window for reducing seats has passed for some seats: only {reducible} of "
+            f"{subscription.quantity} can still be reduced ({windows})",
+            field="quantity",
+        )
+    if until is None:
+        return
+    when = f"cancellation allowed until {_utc(until)}"
+    if now > until:
         raise SeatlineError(
             "provider_window_passed",
             f"the 7-day NCE window for reducing seats has passed ({when})",
             field="quantity",
         )
     refundable = subscription.refundable_quantity
-    if not cancel and refundable is not None and reduction > refundable:
+    if refundable is not None and reduction > refundable:
         raise SeatlineError(
             "provider_window_passed",
             f"the 7-day NCE window for reducing seats has passed for some seats: only {refundable} of "

@@ -6,7 +6,9 @@ number = the `productId:skuId` prefix of the offer id), with a `create` LCL that
 (the change came from the provider). Quantity drift between Seatline and the provider is reported
 (`SyncReport.drift` and an audit record on the subscription), never overwritten: billing follows
 Seatline's LCLs, and a person decides which side is right. NCE facts (commitment end, cancellation
-window, refundable quantity, auto-renew) are refreshed on every linked subscription.
+window, refundable quantity and lots, auto-renew) are refreshed on every linked subscription. A
+field the connector could not read (an unreadable date on one subscription) is listed in
+`SyncReport.problems` and the audit record; it never fails the whole sync.
 """
 
 from __future__ import annotations
@@ -47,13 +49,18 @@ class SyncReport:
     drift: list[Drift] = field(default_factory=list)
     not_imported: list[ProviderSubscription] = field(default_factory=list)  # no contract given
     unmatched: list[ProviderSubscription] = field(default_factory=list)  # no product for the offer
+    # Fields the connector could not read, per provider subscription ("<id>: creationDate: ...").
+    problems: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        return (
+        text = (
             f"{len(self.imported)} imported, {len(self.refreshed)} refreshed, {len(self.drift)} with "
             f"quantity drift, {len(self.not_imported)} not imported (no contract chosen), "
             f"{len(self.unmatched)} without a matching product"
         )
+        if self.problems:
+            text += f"; {len(self.problems)} unreadable field(s): " + "; ".join(self.problems)
+        return text
 
 
 def part_number(offer_id: str) -> str:
@@ -96,6 +103,7 @@ def sync_subscriptions(
             .exclude(provider_subscription_id="")
         }
         for state in remote:
+            report.problems.extend(f"{state.id}: {problem}" for problem in state.problems)
             subscription = linked.get(state.id)
             if subscription is not None:
                 _refresh(subscription, state, report)
@@ -152,7 +160,8 @@ def _import(
     from seatline.providers.provisioning import changes_from_provider
     from seatline.subscriptions import services
 
-    product = Product.objects.filter(part_number=part_number(state.offer_id)).order_by("id").first()
+    wanted = part_number(state.offer_id)
+    product = Product.objects.filter(part_number=wanted).order_by("id").first() if wanted else None
     if product is None:
         report.unmatched.append(state)
         return

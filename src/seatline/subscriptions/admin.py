@@ -103,6 +103,7 @@ class SubscriptionAdmin(SubscriptionActionsMixin, SeatlineAdmin):
                     "commitment_end_date",
                     "cancellation_allowed_until",
                     "refundable_quantity",
+                    "refundable_lots",
                     "provider_auto_renew",
                 )
             },

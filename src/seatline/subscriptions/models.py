@@ -62,6 +62,9 @@ class Subscription(AuditedModel, TimestampedModel):
     commitment_end_date = models.DateField(null=True, blank=True)
     cancellation_allowed_until = models.DateTimeField(null=True, blank=True)
     refundable_quantity = models.IntegerField(null=True, blank=True)
+    # The provider's lots of reducible seats, each with its own deadline (NCE: 7 days from when
+    # those seats were added): [{"quantity": 4, "allowed_until": "2026-03-20T10:00:00+00:00"}].
+    refundable_lots = models.JSONField(default=list, blank=True)
     provider_auto_renew = models.BooleanField(default=True)
 
     class Meta:

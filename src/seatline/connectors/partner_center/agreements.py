@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import quote
 
 from seatline.connectors.base import AgreementAcceptance, ProviderAgreement
 from seatline.connectors.errors import ProviderConflictError, ProviderError
 from seatline.connectors.partner_center.client import PartnerCenterClient
-from seatline.connectors.partner_center.parsing import JsonObject, datetime_value, iso_instant, obj, text
+from seatline.connectors.partner_center.parsing import Fields, JsonObject, iso_instant
 
 MCA = "MicrosoftCustomerAgreement"
 DOCUMENTED_MCA_TEMPLATE_ID = "117a77b0-9360-443b-8795-c6dedc750cf9"
@@ -18,38 +17,38 @@ AGREEMENT_ALREADY_EXISTS = 600061
 
 def current_template_id(client: PartnerCenterClient, agreement_type: str = MCA) -> str:
     """The newest template id for the agreement type (highest `versionRank`)."""
-    data = client.get("/v1/agreements", params={"agreementType": agreement_type})
-    items = [item for item in obj(data).get("items") or [] if isinstance(item, dict)]
+    body = client.get_object("/v1/agreements", params={"agreementType": agreement_type})
+    items = [item for item in body.children("items") if item.text("templateId")]
     if not items:
         raise ProviderError(f"Partner Center returned no {agreement_type} template")
-    items.sort(key=lambda item: int(str(item.get("versionRank") or 0)))
-    return text(items[-1].get("templateId"))
+    items.sort(key=lambda item: item.integer("versionRank"))
+    return items[-1].text("templateId")
 
 
-def parse_agreement(customer_id: str, data: Any) -> ProviderAgreement:
-    body = obj(data)
-    contact = obj(body.get("primaryContact"))
+def parse_agreement(customer_id: str, data: object) -> ProviderAgreement:
+    body = data if isinstance(data, Fields) else Fields(data)
+    contact = body.child("primaryContact")
     return ProviderAgreement(
         customer_id=customer_id,
-        agreement_type=text(body.get("type")),
-        template_id=text(body.get("templateId")),
-        date_agreed=datetime_value(body.get("dateAgreed")),
-        first_name=text(contact.get("firstName")),
-        last_name=text(contact.get("lastName")),
-        email=text(contact.get("email")),
-        phone=text(contact.get("phoneNumber")),
-        agreement_link=text(body.get("agreementLink")),
-        user_id=text(body.get("userId")),
+        agreement_type=body.text("type"),
+        template_id=body.text("templateId"),
+        date_agreed=body.instant("dateAgreed"),
+        first_name=contact.text("firstName"),
+        last_name=contact.text("lastName"),
+        email=contact.text("email"),
+        phone=contact.text("phoneNumber"),
+        agreement_link=body.text("agreementLink"),
+        user_id=body.text("userId"),
     )
 
 
 def list_agreements(
     client: PartnerCenterClient, customer_id: str, agreement_type: str = MCA
 ) -> list[ProviderAgreement]:
-    data = client.get(
+    body = client.get_object(
         f"/v1/customers/{quote(customer_id, safe='')}/agreements", params={"agreementType": agreement_type}
     )
-    return [parse_agreement(customer_id, item) for item in obj(data).get("items") or []]
+    return [parse_agreement(customer_id, item) for item in body.children("items")]
 
 
 def accept(
@@ -86,4 +85,6 @@ def accept(
             if existing.template_id == template_id and existing.email.lower() == acceptance.email.lower():
                 return existing
         raise
-    return parse_agreement(customer_id, response.data)
+    answer = response.fields()
+    answer.require_text("templateId")
+    return parse_agreement(customer_id, answer)

@@ -10,7 +10,6 @@ afterwards is reported in `OrderResult.pending` for a later sync.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 from urllib.parse import quote
 
 from seatline.connectors.base import (
@@ -23,45 +22,46 @@ from seatline.connectors.base import (
 )
 from seatline.connectors.errors import ProviderError, error_for_provider_code, parse_provider_code
 from seatline.connectors.partner_center.client import PartnerCenterClient
-from seatline.connectors.partner_center.parsing import JsonObject, int_value, obj, text
+from seatline.connectors.partner_center.parsing import Fields, JsonObject, text
 from seatline.connectors.partner_center.subscriptions import SubscriptionsApi
 
 ONLINE_SERVICES_VIEW = "OnlineServices"
 
 
-def parse_offer(product: JsonObject, sku: JsonObject, availability: JsonObject) -> Offer:
-    terms = []
-    for term in availability.get("terms") or []:
-        term = obj(term)
-        terms.append(
-            OfferTerm(
-                term_duration=text(term.get("duration")),
-                billing_cycle=text(term.get("billingCycle")).lower(),
-                description=text(term.get("description")),
-            )
+def parse_offer(product: object, sku: object, availability: object) -> Offer:
+    product_f = product if isinstance(product, Fields) else Fields(product)
+    sku_f = sku if isinstance(sku, Fields) else Fields(sku)
+    avail = availability if isinstance(availability, Fields) else Fields(availability)
+    terms = tuple(
+        OfferTerm(
+            term_duration=term.text("duration"),
+            billing_cycle=term.text("billingCycle").lower(),
+            description=term.text("description"),
         )
-    product_id = text(availability.get("productId") or product.get("id"))
-    sku_id = text(availability.get("skuId") or sku.get("id"))
-    availability_id = text(availability.get("id"))
-    catalog_item_id = text(availability.get("catalogItemId")) or f"{product_id}:{sku_id}:{availability_id}"
-    minimum = sku.get("minimumQuantity")
-    maximum = sku.get("maximumQuantity")
+        for term in avail.children("terms")
+    )
+    product_id = avail.text("productId") or product_f.text("id")
+    sku_id = avail.text("skuId") or sku_f.text("id")
+    availability_id = avail.text("id")
+    catalog_item_id = avail.text("catalogItemId") or f"{product_id}:{sku_id}:{availability_id}"
+    minimum = sku_f.value("minimumQuantity")
+    maximum = sku_f.value("maximumQuantity")
     return Offer(
         id=catalog_item_id,
         product_id=product_id,
         sku_id=sku_id,
         availability_id=availability_id,
-        title=text(product.get("title")),
-        sku_title=text(sku.get("title")),
-        description=text(sku.get("description") or product.get("description")),
-        min_quantity=int_value(minimum) if minimum is not None else None,
-        max_quantity=int_value(maximum) if maximum is not None else None,
-        currency=text(obj(availability.get("defaultCurrency")).get("code")),
-        segment=text(availability.get("segment")),
-        country=text(availability.get("country")),
-        is_purchasable=availability.get("isPurchasable") is not False,
-        is_trial=bool(sku.get("isTrial")),
-        terms=tuple(terms),
+        title=product_f.text("title"),
+        sku_title=sku_f.text("title"),
+        description=sku_f.text("description") or product_f.text("description"),
+        min_quantity=sku_f.integer("minimumQuantity") if minimum is not None else None,
+        max_quantity=sku_f.integer("maximumQuantity") if maximum is not None else None,
+        currency=avail.child("defaultCurrency").text("code"),
+        segment=avail.text("segment"),
+        country=avail.text("country"),
+        is_purchasable=avail.value("isPurchasable") is not False,
+        is_trial=sku_f.flag("isTrial"),
+        terms=terms,
     )
 
 
@@ -72,9 +72,9 @@ def list_offers(client: PartnerCenterClient, country: str, *, target_segment: st
         params["targetSegment"] = target_segment
     offers: list[Offer] = []
     for product in client.iter_items("/v1/products", params=params):
-        product_id = quote(text(product.get("id")), safe="")
+        product_id = quote(product.text("id"), safe="")
         for sku in client.iter_items(f"/v1/products/{product_id}/skus", params={"country": country}):
-            sku_id = quote(text(sku.get("id")), safe="")
+            sku_id = quote(sku.text("id"), safe="")
             availability_params: dict[str, str | int] = {"country": country}
             if target_segment:
                 availability_params["targetSegment"] = target_segment
@@ -107,34 +107,34 @@ def cart_body(lines: list[OrderLine]) -> JsonObject:
     return {"lineItems": items}
 
 
-def _raise_cart_line_errors(cart: JsonObject) -> None:
-    for line in cart.get("lineItems") or []:
-        error = obj(obj(line).get("error"))
+def _raise_cart_line_errors(cart: Fields) -> None:
+    for line in cart.children("lineItems"):
+        error = line.child("error")
         if error:
-            raw = error.get("errorCode", error.get("code"))
+            raw = error.value("errorCode", error.value("code"))
             raise error_for_provider_code(
                 http_status=None,
                 provider_code=parse_provider_code(raw),
                 provider_name=text(raw) or None,
-                provider_message=text(error.get("errorDetails") or error.get("description")) or None,
+                provider_message=error.text("errorDetails") or error.text("description") or None,
             )
 
 
-def _raise_order_errors(result: JsonObject) -> None:
-    errors = [obj(error) for error in result.get("orderErrors") or []]
-    if errors and not result.get("orders"):
+def _raise_order_errors(result: Fields) -> None:
+    errors = list(result.children("orderErrors"))
+    if errors and not list(result.children("orders")):
         first = errors[0]
         raise error_for_provider_code(
             http_status=None,
-            provider_code=parse_provider_code(first.get("code")),
-            provider_message=text(first.get("description")) or None,
+            provider_code=parse_provider_code(first.value("code")),
+            provider_message=first.text("description") or None,
         )
     if errors:  # some order groups failed, others were placed: report loudly, keep what was bought
         raise ProviderError(
             "Partner Center placed only part of the order: "
-            + "; ".join(f"{e.get('code')}: {e.get('description')}" for e in errors),
-            provider_code=parse_provider_code(errors[0].get("code")),
-            provider_message=text(errors[0].get("description")) or None,
+            + "; ".join(f"{e.text('code')}: {e.text('description')}" for e in errors),
+            provider_code=parse_provider_code(errors[0].value("code")),
+            provider_message=errors[0].text("description") or None,
         )
 
 
@@ -159,43 +159,52 @@ class OrdersApi:
             raise ValueError("an order needs at least one line")
         customer = quote(customer_id, safe="")
         correlation_id = self.client.new_correlation_id()
-        cart = obj(
-            self.client.request(
-                "POST",
-                f"/v1/customers/{customer}/carts",
-                json=cart_body(lines),
-                correlation_id=correlation_id,
-            ).data
-        )
+        cart = self.client.request(
+            "POST",
+            f"/v1/customers/{customer}/carts",
+            json=cart_body(lines),
+            correlation_id=correlation_id,
+        ).fields()
         _raise_cart_line_errors(cart)
-        cart_id = quote(text(cart.get("id")), safe="")
-        result = obj(
-            self.client.request(
-                "POST", f"/v1/customers/{customer}/carts/{cart_id}/checkout", correlation_id=correlation_id
-            ).data
-        )
+        cart_id = quote(cart.require_text("id"), safe="")
+        result = self.client.request(
+            "POST", f"/v1/customers/{customer}/carts/{cart_id}/checkout", correlation_id=correlation_id
+        ).fields()
         _raise_order_errors(result)
-        orders = [obj(order) for order in result.get("orders") or []]
+        orders = list(result.children("orders"))
+        if not orders:
+            raise result.bad("names no order")
+        for order in orders:
+            order.require_text("id")
         subscriptions: list[ProviderSubscription] = []
         pending: list[PendingOrderLine] = []
-        for order in orders:
-            found, waiting = self._settle(customer_id, order)
-            subscriptions.extend(found)
-            pending.extend(waiting)
+        try:
+            for order in orders:
+                found, waiting = self._settle(customer_id, order)
+                subscriptions.extend(found)
+                pending.extend(waiting)
+        except ProviderError as error:  # the purchase went through: say so, whatever failed next
+            placed = ", ".join(order.text("id") for order in orders)
+            error.message = (
+                f"order {placed} was placed, but reading its subscriptions failed: {error.message} "
+                "(sync the customer's subscriptions to link them; ordering again would buy them twice)"
+            )
+            error.args = (error.message,)
+            raise
         return OrderResult(
-            order_ids=tuple(text(order.get("id")) for order in orders),
+            order_ids=tuple(order.text("id") for order in orders),
             subscriptions=tuple(subscriptions),
             pending=tuple(pending),
         )
 
     def _settle(
-        self, customer_id: str, order: JsonObject
+        self, customer_id: str, order: Fields
     ) -> tuple[list[ProviderSubscription], list[PendingOrderLine]]:
         """Subscriptions of an order's lines, polling a bounded time for pending provisioning."""
-        order_id = text(order.get("id"))
+        order_id = order.text("id")
         waited = 0.0  # a budget of sleep time: bounded polls, deterministic with a fake sleep
         while True:
-            lines = [obj(line) for line in order.get("lineItems") or []]
+            lines = list(order.children("lineItems"))
             found, unresolved = self._resolve(customer_id, order_id, lines)
             if not unresolved:
                 return found, []
@@ -203,26 +212,31 @@ class OrdersApi:
                 waiting = [
                     PendingOrderLine(
                         order_id=order_id,
-                        line_number=int_value(line.get("lineItemNumber")),
-                        offer_id=text(line.get("offerId")),
-                        quantity=int_value(line.get("quantity")),
+                        line_number=line.integer("lineItemNumber"),
+                        offer_id=line.text("offerId"),
+                        quantity=line.integer("quantity"),
                     )
                     for line in unresolved
                 ]
                 return found, waiting
             self._sleep(self.poll_interval)
             waited += self.poll_interval
-            order = obj(self.get_order(customer_id, order_id))
+            order = self.get_order(customer_id, order_id)
 
     def _resolve(
-        self, customer_id: str, order_id: str, lines: list[JsonObject]
-    ) -> tuple[list[ProviderSubscription], list[JsonObject]]:
+        self, customer_id: str, order_id: str, lines: list[Fields]
+    ) -> tuple[list[ProviderSubscription], list[Fields]]:
+        """The subscription of each line that has one, checked against the line's quantity."""
         found: list[ProviderSubscription] = []
-        missing: list[JsonObject] = []
+        missing: list[Fields] = []
         for line in lines:
-            subscription_id = text(line.get("subscriptionId"))
+            subscription_id = line.text("subscriptionId")
             if subscription_id:
-                found.append(self.subscriptions.get(customer_id, subscription_id))
+                found.append(
+                    self.subscriptions.get(
+                        customer_id, subscription_id, expected_quantity=line.integer("quantity")
+                    )
+                )
             else:
                 missing.append(line)
         if not missing:
@@ -234,9 +248,16 @@ class OrdersApi:
             for s in self.subscriptions.list(customer_id, order_id=order_id)
             if s.id not in known and (not s.order_id or s.order_id == order_id)
         ]
-        unresolved: list[JsonObject] = []
+        unresolved: list[Fields] = []
         for line in missing:
-            match = next((s for s in candidates if s.offer_id == text(line.get("offerId"))), None)
+            match = next(
+                (
+                    s
+                    for s in candidates
+                    if s.offer_id == line.text("offerId") and s.quantity == line.integer("quantity")
+                ),
+                None,
+            )
             if match is None:
                 unresolved.append(line)
             else:
@@ -244,7 +265,9 @@ class OrdersApi:
                 found.append(match)
         return found, unresolved
 
-    def get_order(self, customer_id: str, order_id: str) -> Any:
-        return self.client.get(
+    def get_order(self, customer_id: str, order_id: str) -> Fields:
+        body = self.client.get_object(
             f"/v1/customers/{quote(customer_id, safe='')}/orders/{quote(order_id, safe='')}"
         )
+        body.require_text("id", equal_to=order_id)
+        return body

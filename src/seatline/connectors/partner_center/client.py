@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -25,12 +26,20 @@ import httpx
 
 from seatline import clock
 from seatline.connectors.errors import (
+    ProviderBadResponseError,
     ProviderError,
     ProviderUnavailableError,
     error_for_provider_code,
     parse_provider_code,
 )
-from seatline.connectors.partner_center.parsing import JsonObject, dumps, loads, obj
+from seatline.connectors.partner_center.parsing import (
+    Fields,
+    bad_response,
+    decode_body,
+    dumps,
+    loads,
+    loads_body,
+)
 from seatline.connectors.partner_center.tokens import TokenProvider
 
 log = logging.getLogger(__name__)
@@ -43,11 +52,42 @@ RETRYABLE_SERVER_STATUSES = frozenset({500, 502, 503, 504})
 
 @dataclass(frozen=True)
 class PartnerCenterResponse:
+    """One answer. `data` is its parsed JSON (numbers with a fraction as Decimal; None for an empty
+    body), read on first use: a body that is not JSON raises `ProviderBadResponseError` naming the
+    call, the request id and the first bytes, instead of reading as nothing."""
+
     status: int
     headers: httpx.Headers
-    data: Any  # parsed JSON (numbers with a fraction as Decimal) or None
+    content: bytes
     request_id: str
     correlation_id: str
+    method: str = "GET"
+    path: str = ""
+    charset: str | None = None
+
+    @property
+    def source(self) -> str:
+        return f"{self.method} {self.path} (MS-RequestId {self.request_id})"
+
+    @cached_property
+    def data(self) -> Any:
+        return loads_body(self.content, charset=self.charset, source=self.source, request_id=self.request_id)
+
+    def bad(self, reason: str) -> ProviderBadResponseError:
+        error = bad_response(reason, source=self.source, content=self.content, request_id=self.request_id)
+        error.http_status = self.status
+        return error
+
+    def fields(self) -> Fields:
+        """The body as a JSON object; `ProviderBadResponseError` for anything else (empty included)."""
+        try:
+            data = self.data
+        except ProviderBadResponseError as error:
+            error.http_status = self.status
+            raise
+        if not isinstance(data, dict):
+            raise self.bad("is not a JSON object" if data is not None else "is empty, not a JSON object")
+        return Fields(data, source=self.source, request_id=self.request_id, content=self.content)
 
 
 def new_id() -> str:
@@ -181,14 +221,23 @@ class PartnerCenterClient:
                 return PartnerCenterResponse(
                     status=status,
                     headers=response.headers,
-                    data=_json_or_none(response),
-                    request_id=request_id,
+                    content=response.content,
+                    request_id=response.headers.get("MS-RequestId") or request_id,
                     correlation_id=correlation_id,
+                    method=method,
+                    path=urlsplit(url).path,
+                    charset=response.charset_encoding,
                 )
             raise self._error(response, request_id)
 
     def get(self, path: str, *, params: Mapping[str, str | int] | None = None, **kwargs: Any) -> Any:
         return self.request("GET", path, params=params, **kwargs).data
+
+    def get_object(
+        self, path: str, *, params: Mapping[str, str | int] | None = None, **kwargs: Any
+    ) -> Fields:
+        """GET a resource that must be a JSON object (else `ProviderBadResponseError`)."""
+        return self.request("GET", path, params=params, **kwargs).fields()
 
     # -- paging --------------------------------------------------------------------------------
 
@@ -198,17 +247,37 @@ class PartnerCenterClient:
         *,
         params: Mapping[str, str | int] | None = None,
         correlation_id: str | None = None,
-    ) -> Iterator[JsonObject]:
-        """Items of a collection, fetching each next page only when the caller gets that far."""
+        identity: str | None = "id",
+    ) -> Iterator[Fields]:
+        """Items of a collection, fetching each next page only when the caller gets that far.
+
+        Each item is a `Fields` view (its `where` is "items[n]"). A page that is not an object with
+        an `items` list, an item that is not an object, or (with `identity`) an item without that
+        field raises `ProviderBadResponseError`: a list is never read as shorter than it is.
+        """
         correlation_id = correlation_id or self._new_id()
         response = self.request("GET", path, params=params, correlation_id=correlation_id)
         pages = 1
         seen_tokens: set[str] = set()
+        seen_pages: set[tuple[str, str]] = set()
         while True:
-            body = obj(response.data)
-            for item in body.get("items") or []:
-                if isinstance(item, dict):
-                    yield item
+            body = response.fields()
+            items = body.value("items")
+            if not isinstance(items, list):
+                raise response.bad("has no items list")
+            for index, item in enumerate(items):
+                if not isinstance(item, dict):
+                    raise response.bad(f"has items[{index}] that is not a JSON object")
+                fields = Fields(
+                    item,
+                    where=f"items[{index}]",
+                    source=response.source,
+                    request_id=response.request_id,
+                    content=response.content,
+                )
+                if identity:
+                    fields.require_text(identity)
+                yield fields
             following = next_page(body)
             if following is None:
                 return
@@ -218,7 +287,10 @@ class PartnerCenterClient:
                 raise ProviderError(
                     "Partner Center returned the same continuation token twice", provider_message=token
                 )
+            if (url, token) in seen_pages:  # offset paging (no token) pointing back to a page read
+                raise ProviderError("Partner Center pointed to the same page twice", provider_message=url)
             seen_tokens.add(token)
+            seen_pages.add((url, token))
             pages += 1
             if pages > self.max_pages:
                 raise ProviderError(f"more than {self.max_pages} pages; stopping")
@@ -238,30 +310,46 @@ class PartnerCenterClient:
         self, response: httpx.Response, request_id: str, *, retry_after: float | None = None
     ) -> ProviderError:
         return error_from_response(
-            response.status_code, response.text, request_id=request_id, retry_after=retry_after
+            response.status_code,
+            response.content,
+            request_id=response.headers.get("MS-RequestId") or request_id,
+            retry_after=retry_after,
+            charset=response.charset_encoding,
         )
 
 
 def error_from_response(
-    status: int, body_text: str, *, request_id: str | None = None, retry_after: float | None = None
+    status: int,
+    body: bytes | str,
+    *,
+    request_id: str | None = None,
+    retry_after: float | None = None,
+    charset: str | None = None,
 ) -> ProviderError:
-    """The `ProviderError` for a Partner Center error response (`{code, description, errorName}`)."""
-    body: Any = None
-    if body_text:
+    """The `ProviderError` for a Partner Center error response (`{code, description, errorName}`).
+
+    The body may start with a byte-order mark and use any key casing; its code is kept either way.
+    """
+    try:
+        body_text = decode_body(body, charset) if isinstance(body, bytes) else body.lstrip("\ufeff")
+    except ValueError:
+        body_text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    parsed: Any = None
+    if body_text.strip():
         try:
-            body = loads(body_text)
+            parsed = loads(body_text)
         except ValueError:
-            body = None
-    details = obj(body)
-    if isinstance(details.get("error"), dict):  # OData-style {"error": {"code", "message"}}
-        details = details["error"]
-    raw_code = details.get("code", details.get("errorCode"))
+            parsed = None
+    details = Fields(parsed)
+    if isinstance(details.value("error"), dict):  # OData-style {"error": {"code", "message"}}
+        details = details.child("error")
+    raw_code = details.value("code", details.value("errorCode"))
     provider_code = parse_provider_code(raw_code)
-    name = details.get("errorName") or (
+    name = details.value("errorName") or (
         raw_code if isinstance(raw_code, str) and not raw_code.isdigit() else None
     )
-    message = details.get("description") or details.get("message") or details.get("errorMessage")
-    if not message and body is None and body_text:
+    message = details.value("description") or details.value("message") or details.value("errorMessage")
+    if not message and parsed is None and body_text:
         message = body_text[:1024]
     error = error_for_provider_code(
         http_status=status,
@@ -271,29 +359,30 @@ def error_from_response(
         retry_after=retry_after,
         request_id=request_id,
     )
-    if details.get("isRetryable") is True:
+    if details.flag("isRetryable"):
         error.retryable = True
     return error
 
 
-def next_page(body: JsonObject) -> tuple[str, dict[str, str]] | None:
+def next_page(body: Fields) -> tuple[str, dict[str, str]] | None:
     """(url, headers) of the next page from a collection body, or None on the last page."""
-    following = obj(obj(body.get("links")).get("next"))
+    following = body.child("links").child("next")
     if not following:
         return None
     headers: dict[str, str] = {}
-    raw_headers = following.get("headers") or []
+    raw_headers = following.value("headers") or []
     if isinstance(raw_headers, dict):
         raw_headers = [{"key": k, "value": v} for k, v in raw_headers.items()]
-    for entry in raw_headers:
-        if isinstance(entry, dict) and entry.get("key"):
-            key = str(entry["key"])
+    for entry in raw_headers if isinstance(raw_headers, list) else []:
+        header = Fields(entry)
+        if header.text("key"):
+            key = header.text("key")
             if key.lower() == CONTINUATION_HEADER.lower():
                 key = CONTINUATION_HEADER
-            headers[key] = str(entry.get("value", ""))
-    if CONTINUATION_HEADER not in headers and body.get("continuationToken"):
-        headers[CONTINUATION_HEADER] = str(body["continuationToken"])
-    uri = str(following.get("uri") or "")
+            headers[key] = header.text("value")
+    if CONTINUATION_HEADER not in headers and body.text("continuationToken"):
+        headers[CONTINUATION_HEADER] = body.text("continuationToken")
+    uri = following.text("uri")
     if not uri:
         return None
     return _with_query(_v1_path(uri), {"seekOperation": "Next"}, keep_existing=True), headers
@@ -338,12 +427,3 @@ def retry_after_seconds(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
     return max(0.0, (when - clock.now()).total_seconds())
-
-
-def _json_or_none(response: httpx.Response) -> Any:
-    if not response.content:
-        return None
-    try:
-        return loads(response.text)
-    except ValueError:
-        return None

@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 from urllib.parse import quote
 
 from seatline.connectors.base import AdminCredentials, CustomerRequest, ProviderCustomer
 from seatline.connectors.errors import ProviderNotFoundError
 from seatline.connectors.partner_center.client import PartnerCenterClient
-from seatline.connectors.partner_center.parsing import JsonObject, obj, text
+from seatline.connectors.partner_center.parsing import Fields, JsonObject
 
 
 def customer_body(request: CustomerRequest) -> JsonObject:
@@ -50,35 +49,46 @@ def customer_body(request: CustomerRequest) -> JsonObject:
     return body
 
 
-def parse_customer(data: Any) -> ProviderCustomer:
-    body = obj(data)
-    company = obj(body.get("companyProfile"))
-    billing = obj(body.get("billingProfile"))
-    credentials = obj(body.get("userCredentials"))
+def parse_customer(data: object) -> ProviderCustomer:
+    body = data if isinstance(data, Fields) else Fields(data)
+    company = body.child("companyProfile")
+    billing = body.child("billingProfile")
+    credentials = body.child("userCredentials")
     initial = None
-    if credentials.get("userName"):
-        initial = AdminCredentials(text(credentials.get("userName")), text(credentials.get("password")))
+    if credentials.text("userName"):
+        initial = AdminCredentials(credentials.text("userName"), credentials.text("password"))
     return ProviderCustomer(
-        id=text(body.get("id") or company.get("tenantId")),
-        company_name=text(company.get("companyName") or billing.get("companyName")),
-        domain=text(company.get("domain")),
-        tenant_id=text(company.get("tenantId") or body.get("id")),
-        commerce_id=text(body.get("commerceId")),
-        relationship=text(body.get("relationshipToPartner")),
-        email=text(billing.get("email")),
-        country=text(obj(billing.get("defaultAddress")).get("country")),
+        id=body.text("id") or company.text("tenantId"),
+        company_name=company.text("companyName") or billing.text("companyName"),
+        domain=company.text("domain"),
+        tenant_id=company.text("tenantId") or body.text("id"),
+        commerce_id=body.text("commerceId"),
+        relationship=body.text("relationshipToPartner"),
+        email=billing.text("email"),
+        country=billing.child("defaultAddress").text("country"),
         initial_credentials=initial,
     )
+
+
+def _checked_customer(body: Fields, *, customer_id: str | None = None) -> ProviderCustomer:
+    """A customer answer must name its tenant (the one asked about, when one was)."""
+    customer = parse_customer(body)
+    if not customer.id:
+        raise body.bad("lacks id (and companyProfile.tenantId)")
+    if customer_id is not None and customer.id.lower() != customer_id.lower():
+        raise body.bad(f"is about customer {customer.id!r}, not the {customer_id!r} asked for")
+    return customer
 
 
 def create_customer(client: PartnerCenterClient, request: CustomerRequest) -> ProviderCustomer:
     # Partner Center de-duplicates creates on MS-RequestId, so a retried POST is safe.
     response = client.request("POST", "/v1/customers", json=customer_body(request), idempotent=True)
-    return parse_customer(response.data)
+    return _checked_customer(response.fields())
 
 
 def get_customer(client: PartnerCenterClient, customer_id: str) -> ProviderCustomer:
-    return parse_customer(client.get(f"/v1/customers/{quote(customer_id, safe='')}"))
+    body = client.get_object(f"/v1/customers/{quote(customer_id, safe='')}")
+    return _checked_customer(body, customer_id=customer_id)
 
 
 def find_customer(

@@ -1,85 +1,136 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Partner Center invoices and billed reconciliation line items (v1, synchronous, paged)."""
+"""Partner Center invoices and billed reconciliation line items (v1, synchronous, paged).
+
+Invoices come with their amendments (credit and adjustment notes, `amendments[]`, each amending
+the invoice it sits under: `amendsOf`) as `ProviderInvoice`s of their own, so provider-invoice
+reconciliation can net a credit note against the invoice it corrects.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 from urllib.parse import quote
 
-from seatline.connectors.base import ProviderInvoice, ReconciliationLine
-from seatline.connectors.partner_center.client import PartnerCenterClient
-from seatline.connectors.partner_center.parsing import (
-    date_value,
-    datetime_value,
-    decimal_value,
-    obj,
-    required_decimal,
-    text,
+from seatline.connectors.base import (
+    InvoiceDetail,
+    InvoiceDocumentType,
+    ProviderInvoice,
+    ReconciliationLine,
 )
+from seatline.connectors.partner_center.client import PartnerCenterClient
+from seatline.connectors.partner_center.parsing import Fields
 
 MAX_LINE_PAGE_SIZE = 2000
 
 
-def parse_invoice(data: Any) -> ProviderInvoice:
-    body = obj(data)
+# Partner Center writes `documentType` as "invoice", "Invoice", "Credit Note", "adjustment_note",
+# "void_note" (invoice-resources.md, get-a-collection-of-invoices.md); compared without case,
+# spaces and underscores.
+_DOCUMENT_TYPES = {
+    "invoice": InvoiceDocumentType.INVOICE,
+    "creditnote": InvoiceDocumentType.CREDIT_NOTE,
+    "adjustmentnote": InvoiceDocumentType.ADJUSTMENT_NOTE,
+    "voidnote": InvoiceDocumentType.VOID_NOTE,
+}
+
+
+def document_type(value: str) -> InvoiceDocumentType:
+    if not value.strip():
+        return InvoiceDocumentType.INVOICE  # older answers omit it on plain invoices
+    folded = "".join(ch for ch in value.casefold() if ch.isalnum())
+    return _DOCUMENT_TYPES.get(folded, InvoiceDocumentType.UNKNOWN)
+
+
+def parse_invoice(data: object, *, amends_of: str = "") -> ProviderInvoice:
+    """An `Invoice` with its `amendments[]` (each an Invoice too, amending this one)."""
+    body = data if isinstance(data, Fields) else Fields(data)
+    invoice_id = body.text("id")
+    raw_type = body.text("documentType")
+    amendments = tuple(
+        parse_invoice(amendment, amends_of=invoice_id) for amendment in body.children("amendments")
+    )
+    details = tuple(
+        InvoiceDetail(
+            line_item_type=detail.text("invoiceLineItemType"),
+            billing_provider=detail.text("billingProvider"),
+            uri=detail.child("links").child("self").text("uri"),
+        )
+        for detail in body.children("invoiceDetails")
+    )
+    # Problems of this document only: its amendments carry their own.
+    own = Fields(
+        body.data,
+        where=body.where,
+        source=body.source,
+        request_id=body.request_id,
+        content=body.content,
+    )
+    invoice_date = own.day("invoiceDate")
+    period_start = own.day("billingPeriodStartDate")
+    period_end = own.day("billingPeriodEndDate")
     return ProviderInvoice(
-        id=text(body.get("id")),
-        invoice_date=date_value(body.get("invoiceDate")),
-        period_start=date_value(body.get("billingPeriodStartDate")),
-        period_end=date_value(body.get("billingPeriodEndDate")),
-        total_charges=required_decimal(body.get("totalCharges")),
-        paid_amount=required_decimal(body.get("paidAmount")),
-        currency=text(body.get("currencyCode")),
-        document_type=text(body.get("documentType")),
-        invoice_type=text(body.get("invoiceType")),
-        status=text(body.get("status")),
+        id=invoice_id,
+        invoice_date=invoice_date,
+        period_start=period_start,
+        period_end=period_end,
+        total_charges=own.amount("totalCharges"),
+        paid_amount=own.amount("paidAmount"),
+        currency=body.text("currencyCode"),
+        document_type=document_type(raw_type),
+        document_type_text=raw_type,
+        invoice_type=body.text("invoiceType"),
+        status=body.text("status"),
+        amends_of=body.text("amendsOf") or amends_of,
+        amendments=amendments,
+        details=details,
+        problems=tuple(own.problems),
     )
 
 
-def parse_line(data: Any) -> ReconciliationLine:
+def parse_line(data: object) -> ReconciliationLine:
     """A `OneTimeInvoiceLineItem`; numbers may be JSON numbers or strings ("16")."""
-    body = obj(data)
-    quantity = required_decimal(body.get("quantity"))
-    subtotal = required_decimal(body.get("subtotal"))
-    tax_total = required_decimal(body.get("taxTotal"))
-    total = decimal_value(body.get("totalForCustomer"), default=None)
-    billable = decimal_value(body.get("billableQuantity"), default=None)
+    body = data if isinstance(data, Fields) else Fields(data)
+    quantity = body.amount("quantity")
+    subtotal = body.amount("subtotal")
+    tax_total = body.amount("taxTotal")
+    total = body.number("totalForCustomer", default=None)
+    billable = body.number("billableQuantity", default=None)
     return ReconciliationLine(
-        invoice_number=text(body.get("invoiceNumber")),
-        customer_id=text(body.get("customerId")),
-        customer_name=text(body.get("customerName")),
-        customer_domain=text(body.get("customerDomainName")),
-        subscription_id=text(body.get("subscriptionId")),
-        charge_type=text(body.get("chargeType")),
-        product_id=text(body.get("productId")),
-        sku_id=text(body.get("skuId")),
-        availability_id=text(body.get("availabilityId")),
-        product_name=text(body.get("productName")),
-        sku_name=text(body.get("skuName")),
-        unit_price=required_decimal(body.get("unitPrice")),
-        effective_unit_price=required_decimal(body.get("effectiveUnitPrice")),
+        invoice_number=body.text("invoiceNumber"),
+        customer_id=body.text("customerId"),
+        customer_name=body.text("customerName"),
+        customer_domain=body.text("customerDomainName"),
+        subscription_id=body.text("subscriptionId"),
+        charge_type=body.text("chargeType"),
+        product_id=body.text("productId"),
+        sku_id=body.text("skuId"),
+        availability_id=body.text("availabilityId"),
+        product_name=body.text("productName"),
+        sku_name=body.text("skuName"),
+        unit_price=body.amount("unitPrice"),
+        effective_unit_price=body.amount("effectiveUnitPrice"),
         quantity=quantity,
         billable_quantity=billable if billable is not None else quantity,
         subtotal=subtotal,
         tax_total=tax_total,
         total=total if total is not None else subtotal + tax_total,
-        currency=text(body.get("currency")),
-        order_id=text(body.get("orderId")),
-        order_date=datetime_value(body.get("orderDate")),
-        charge_start=date_value(body.get("chargeStartDate")),
-        charge_end=date_value(body.get("chargeEndDate")),
-        subscription_start=date_value(body.get("subscriptionStartDate")),
-        subscription_end=date_value(body.get("subscriptionEndDate")),
-        term_and_billing_cycle=text(body.get("termAndBillingCycle")),
-        billing_frequency=text(body.get("billingFrequency")),
-        reference_id=text(body.get("referenceId")),
-        alternate_id=text(body.get("alternateId")),
-        promotion_id=text(body.get("promotionId")),
-        pricing_currency=text(body.get("pricingCurrency")),
-        exchange_rate=decimal_value(body.get("pcToBCExchangeRate"), default=None),
-        unit_type=text(body.get("unitType")),
-        subscription_description=text(body.get("subscriptionDescription")),
+        currency=body.text("currency"),
+        order_id=body.text("orderId"),
+        order_date=body.instant("orderDate"),
+        charge_start=body.day("chargeStartDate"),
+        charge_end=body.day("chargeEndDate"),
+        subscription_start=body.day("subscriptionStartDate"),
+        subscription_end=body.day("subscriptionEndDate"),
+        term_and_billing_cycle=body.text("termAndBillingCycle"),
+        billing_frequency=body.text("billingFrequency"),
+        reference_id=body.text("referenceId"),
+        alternate_id=body.text("alternateId"),
+        promotion_id=body.text("promotionId"),
+        pricing_currency=body.text("pricingCurrency"),
+        exchange_rate=body.number("pcToBCExchangeRate", default=None),
+        unit_type=body.text("unitType"),
+        subscription_description=body.text("subscriptionDescription"),
+        problems=tuple(body.problems),
     )
 
 
@@ -88,7 +139,9 @@ def list_invoices(client: PartnerCenterClient, *, page_size: int = 200) -> list[
 
 
 def get_invoice(client: PartnerCenterClient, invoice_id: str) -> ProviderInvoice:
-    return parse_invoice(client.get(f"/v1/invoices/{quote(invoice_id, safe='')}"))
+    body = client.get_object(f"/v1/invoices/{quote(invoice_id, safe='')}")
+    body.require_text("id", equal_to=invoice_id.removeprefix("OneTime-").removeprefix("Recurring-"))
+    return parse_invoice(body)
 
 
 def iter_lines(
@@ -100,7 +153,8 @@ def iter_lines(
         "invoicelineitemtype": "billinglineitems",
         "size": min(page_size, MAX_LINE_PAGE_SIZE),
     }
-    for item in client.iter_items(f"/v1/invoices/{quote(invoice_id, safe='')}/lineitems", params=params):
+    path = f"/v1/invoices/{quote(invoice_id, safe='')}/lineitems"
+    for item in client.iter_items(path, params=params, identity=None):
         yield parse_line(item)
 
 
@@ -121,5 +175,5 @@ def iter_unbilled_lines(
         "period": period,
         "size": min(page_size, MAX_LINE_PAGE_SIZE),
     }
-    for item in client.iter_items("/v1/invoices/unbilled/lineitems", params=params):
+    for item in client.iter_items("/v1/invoices/unbilled/lineitems", params=params, identity=None):
         yield parse_line(item)

@@ -24,7 +24,7 @@ import httpx
 
 from seatline import clock
 from seatline.connectors.errors import ProviderAuthFailedError, ProviderUnavailableError
-from seatline.connectors.partner_center.parsing import loads
+from seatline.connectors.partner_center.parsing import decode_body, loads
 
 DEFAULT_AUTHORITY = "https://login.microsoftonline.com"
 PARTNER_CENTER_RESOURCE = "https://api.partnercenter.microsoft.com"
@@ -140,8 +140,9 @@ class _EntraFormTokenProvider(_CachingTokenProvider):
             raise ProviderUnavailableError(
                 "the token endpoint could not be reached", provider_message=str(exc), retryable=True
             ) from exc
-        try:
-            body = loads(response.text) if response.text else {}
+        try:  # a BOM-prefixed body is read; an unreadable one is an error below, never a token
+            text = decode_body(response.content, response.charset_encoding)
+            body = loads(text) if text.strip() else {}
         except ValueError:
             body = {}
         if not isinstance(body, dict):

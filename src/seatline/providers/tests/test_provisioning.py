@@ -232,6 +232,41 @@ def test_nce_window_refuses_reductions_up_front(contract: BillingContract) -> No
     services.deactivate_subscription(subscription=inside)  # a cancellation inside the window
 
 
+def test_seats_added_later_are_reducible_in_their_own_window(contract: BillingContract) -> None:
+    """The subscription's first window has closed, but 2 seats added 3 days ago still have theirs."""
+    subscription = with_window(
+        create(contract, make_provider("automatic")), until=NOW - dt.timedelta(days=5), refundable=2
+    )
+    Subscription.objects.filter(pk=subscription.pk).update(
+        refundable_lots=[
+            {"quantity": 10, "allowed_until": (NOW - dt.timedelta(days=5)).isoformat()},
+            {"quantity": 2, "allowed_until": (NOW + dt.timedelta(days=4)).isoformat()},
+            {"quantity": "?", "allowed_until": "not a date"},  # unreadable: gives no seat back
+        ]
+    )
+    subscription.refresh_from_db()
+    with pytest.raises(SeatlineError) as too_many:
+        services.change_quantity(subscription=subscription, quantity=7)
+    assert (too_many.value.code, too_many.value.message) == (
+        "provider_window_passed",
+        "the 7-day NCE window for reducing seats has passed for some seats: only 2 of 10 can still be "
+        "reduced (2 until 2026-03-14 12:00 UTC)",
+    )
+    services.change_quantity(subscription=subscription, quantity=8)  # the added seats' own window
+
+    with clock.frozen(NOW + dt.timedelta(days=5)), pytest.raises(SeatlineError) as late:
+        services.change_quantity(subscription=subscription, quantity=7)
+    assert late.value.message == (
+        "the 7-day NCE window for reducing seats has passed (seats reducible until 2026-03-14 12:00 UTC)"
+    )
+    with pytest.raises(SeatlineError) as cancel:
+        services.deactivate_subscription(subscription=subscription)
+    assert (cancel.value.code, cancel.value.message) == (
+        "provider_window_passed",
+        "the 7-day NCE cancellation window has passed (cancellation allowed until 2026-03-05 12:00 UTC)",
+    )
+
+
 def test_no_window_check_without_synced_data_or_for_other_providers(contract: BillingContract) -> None:
     unsynced = create(contract, make_provider("automatic"))
     services.change_quantity(subscription=unsynced, quantity=5)

@@ -23,6 +23,7 @@ class SimulatorApp:
 
     name = "simulator"
     router: Router
+    request_class: type[Request] = Request
 
     def bad_request(self, message: str) -> SimError:
         return SimError(400, message)
@@ -69,7 +70,7 @@ def dispatch(
 ) -> Response:
     """Handle one request; the caller holds no lock (this takes `state.lock`)."""
     path = raw_path.rstrip("/") or "/"
-    request = Request(method, path, query, headers, body, state, raw_query)
+    request = app.request_class(method, path, query, headers, body, state, raw_query)
     with state.lock:
         response = _handle(app, request)
         mutating = response.status < 500 and request.method not in ("GET", "HEAD")

@@ -29,5 +29,8 @@ def dumps(value: Any, *, indent: int | None = None) -> str:
     return _MARKED.sub(r"\1", text)
 
 
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
 def loads(text: str | bytes) -> Any:
     return json.loads(text, parse_float=Decimal)

@@ -34,7 +34,7 @@ class Request:
         if not self.body.strip():
             raise InvalidBody("A JSON request body is required.")
         try:
-            return jsonio.loads(self.body)
+            return jsonio.loads(self.body.removeprefix(jsonio.UTF8_BOM))
         except ValueError as exc:
             raise InvalidBody(f"The request body isn't valid JSON: {exc}.") from exc
 

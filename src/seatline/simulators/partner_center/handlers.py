@@ -20,6 +20,7 @@ from seatline.simulators.partner_center import (  # noqa: F401  (imported for th
     api_customers,
     auth,
     control,
+    jsonio,
 )
 from seatline.simulators.partner_center.errors import ApiError, bad_request
 from seatline.simulators.partner_center.state import SimState
@@ -29,6 +30,7 @@ from seatline.simulators.partner_center.web import ROUTER, Request, Response
 class PartnerCenterApp(base_dispatch.SimulatorApp):
     name = "partner center"
     router = ROUTER
+    request_class = Request
 
     def bad_request(self, message: str) -> ApiError:
         return bad_request(message)
@@ -81,6 +83,12 @@ class PartnerCenterApp(base_dispatch.SimulatorApp):
             "MS-CorrelationId": request.header("MS-CorrelationId") or str(uuid.uuid4()),
         }
         response.headers = {**echo, **response.headers}
+        if request.path.lower().startswith("/v1/") and response.body is not None and response.raw is None:
+            # The answer-shape switches (config `bom`, `pascal_case`): API answers only.
+            config = request.state.config
+            response.raw = jsonio.encode_api_body(
+                response.body, bom=config["bom"], pascal_case=config["pascal_case"]
+            )
         return response
 
 

@@ -34,8 +34,13 @@ class PartnerCenterSimulator(SimulatorServer):
         port: int = 0,
         start_time: dt.datetime | None = None,
         page_size: int | None = None,
+        bom: bool = False,
+        pascal_case: bool = False,
     ) -> None:
-        state = SimState(pathlib.Path(state_path) if state_path else None, start_time, page_size)
+        switches = {key: True for key, on in (("bom", bom), ("pascal_case", pascal_case)) if on}
+        state = SimState(
+            pathlib.Path(state_path) if state_path else None, start_time, page_size, config=switches
+        )
         super().__init__(state, host, port)
 
     def start(self) -> PartnerCenterSimulator:
@@ -47,6 +52,12 @@ def build_parser(prog: str = "partner-center-simulator") -> argparse.ArgumentPar
     parser = argparse.ArgumentParser(prog=prog, description="Run the Microsoft Partner Center simulator.")
     common_arguments(parser, default_port=8400)
     parser.add_argument("--page-size", type=int, default=None, help="default page size of paged collections")
+    parser.add_argument(
+        "--bom", action="store_true", help="start every /v1 answer with a UTF-8 byte-order mark"
+    )
+    parser.add_argument(
+        "--pascal-case", action="store_true", help="write /v1 answers with PascalCase keys (Id, Quantity)"
+    )
     return parser
 
 

@@ -33,6 +33,8 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "invoice_publish_day": 1,  # invoices appear at 00:00 UTC on this day of the next month (1-28)
     "renewal_processing_minutes": 0,  # PATCH answers 409 for this long after a renewal
     "provisioning_delay_seconds": 60,  # with the delay_provisioning fault
+    "bom": False,  # /v1 answers start with a UTF-8 byte-order mark
+    "pascal_case": False,  # /v1 answers use PascalCase keys (Id, Quantity, Attributes.Etag)
 }
 CONFIG_TYPES: dict[str, type] = {
     "page_size": int,
@@ -44,6 +46,8 @@ CONFIG_TYPES: dict[str, type] = {
     "invoice_publish_day": int,
     "renewal_processing_minutes": int,
     "provisioning_delay_seconds": int,
+    "bom": bool,
+    "pascal_case": bool,
 }
 ROUNDING_MODES = ("unit_rounddown", "line_rounddown", "line_half_up")
 
@@ -83,16 +87,21 @@ class SimState(BaseState):
         path: pathlib.Path | None = None,
         start_time: dt.datetime | None = None,
         page_size: int | None = None,
+        config: dict[str, Any] | None = None,
     ) -> None:
         self._page_size = page_size
+        self._config = dict(config or {})  # start-up overrides (CLI flags), kept across resets
         super().__init__(path, start_time)
 
     def fresh(self, now: dt.datetime) -> dict[str, Any]:
-        return _fresh(now, self._page_size)
+        data = _fresh(now, self._page_size)
+        data["config"].update(self._config)
+        return data
 
     def loaded(self) -> None:
         if self._page_size:
             self.data["config"]["page_size"] = self._page_size
+        self.data["config"] = {**DEFAULT_CONFIG, **self.data["config"], **self._config}
 
     def tax_rate(self) -> Decimal:
         return Decimal(str(self.config["tax_rate"]))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 # vendor -> (module with main(argv), default port)
 VENDORS = {
@@ -44,6 +44,12 @@ class Command(BaseCommand):
             help="default page size of paged collections (partner-center)",
         )
         parser.add_argument("--start-time", default=None, help="initial simulator time (ISO 8601, UTC)")
+        parser.add_argument(
+            "--bom", action="store_true", help="start every /v1 answer with a UTF-8 byte-order mark"
+        )
+        parser.add_argument(
+            "--pascal-case", action="store_true", help="write /v1 answers with PascalCase keys (Id, Quantity)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         module_name, default_port = VENDORS[options["vendor"]]
@@ -55,4 +61,9 @@ class Command(BaseCommand):
         ):
             if options[option] is not None:
                 argv += [f"--{option.replace('_', '-')}", str(options[option])]
+        for switch in ("bom", "pascal_case"):
+            if options[switch]:
+                if options["vendor"] != "partner-center":
+                    raise CommandError(f"--{switch.replace('_', '-')} is a partner-center switch")
+                argv.append(f"--{switch.replace('_', '-')}")
         raise SystemExit(main(argv))
