@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 from seatline import clock
 from seatline.api.models import ApiToken
 from seatline.api.services import create_token
+from seatline.catalog.models import PriceList, PriceListItem, Product
 from seatline.configuration.roles import ROLES, ensure_roles
 from seatline.contracts.models import BillingContract
 from seatline.customers.models import Account, Contact
@@ -23,7 +24,10 @@ from seatline.invoicing.models import Invoice
 from seatline.invoicing.services import generate_regular_invoice
 from seatline.jobs.models import Job, JobStatus
 from seatline.jobs.services import enqueue
-from seatline.subscriptions.models import Subscription
+from seatline.payments.models import Payment
+from seatline.payments.services import record_payment
+from seatline.subscriptions.models import ScheduledLicenseChangeLog, Subscription
+from seatline.subscriptions.services import deactivate_subscription, schedule_change
 from seatline.subscriptions.tests import factories
 
 TODAY = dt.date(2018, 2, 10)
@@ -50,6 +54,12 @@ class Tenant:
     other_sub: Subscription
     other_invoice: Invoice
     job: Job  # failed
+    waiting_job: Job
+    suspended_sub: Subscription
+    scheduled: ScheduledLicenseChangeLog
+    product: Product
+    price_list: PriceList
+    payment: Payment
 
 
 @pytest.fixture
@@ -87,26 +97,44 @@ def tenant(db: None, today: dt.date) -> Tenant:
     job = enqueue("update_next_invoice_date", parameters={"contract_id": contract.pk})
     Job.objects.filter(pk=job.pk).update(status=JobStatus.FAILED, attempts=6, error="boom")
     job.refresh_from_db()
+    waiting_job = enqueue("update_next_invoice_date", parameters={"contract_id": other_contract.pk})
+    suspended_sub = factories.subscription(contract, name="Visio Plan 2", quantity=2)
+    deactivate_subscription(subscription=suspended_sub, on=dt.date(2018, 2, 1))
+    scheduled = schedule_change(subscription=sub, effective=dt.date(2018, 4, 1), quantity=15)
+    product = Product.objects.create(name="Microsoft 365 E3", part_number="CFQ7TTC0LFLX:0001")
+    price_list = PriceList.objects.create(name="USD list", currency="USD", is_default=True)
+    PriceListItem.objects.create(
+        price_list=price_list, product=product, selling_price=Decimal("36.00"), cost=Decimal("32.4000")
+    )
+    other_payment = record_payment(invoice=other_invoice, amount=Decimal("10.00"), transaction_id="wire-1")
     return Tenant(
-        account,
-        contact,
-        contract,
-        sub,
-        locked_sub,
-        invoice,
-        draft,
-        other_account,
-        other_contract,
-        other_sub,
-        other_invoice,
-        job,
+        account=account,
+        contact=contact,
+        contract=contract,
+        sub=sub,
+        locked_sub=locked_sub,
+        invoice=invoice,
+        draft=draft,
+        other_account=other_account,
+        other_contract=other_contract,
+        other_sub=other_sub,
+        other_invoice=other_invoice,
+        job=job,
+        waiting_job=waiting_job,
+        suspended_sub=suspended_sub,
+        scheduled=scheduled,
+        product=product,
+        price_list=price_list,
+        payment=other_payment,
     )
 
 
 def make_user(username: str, role: str | None, *, superuser: bool = False) -> User:
-    ensure_roles()
+    if Group.objects.filter(name__in=ROLES).count() != len(ROLES):
+        ensure_roles()
+    # no password (none needed): hashing one per test would cost more than the test
     user = User.objects.create_user(
-        username, f"{username}@seatline.test", "pw", is_staff=True, is_superuser=superuser
+        username, f"{username}@seatline.test", None, is_staff=True, is_superuser=superuser
     )
     if role is not None:
         user.groups.add(Group.objects.get(name=role))
