@@ -193,6 +193,8 @@ SPECTACULAR_SETTINGS = {
         "InvoiceStatusEnum": "seatline.invoicing.models.InvoiceStatus",
         "InvoiceLineTypeEnum": "seatline.invoicing.models.InvoiceLine.Type",
         "ContractStatusEnum": "seatline.contracts.models.BillingContract.Status",
+        "ChangeLogInvoicesEnum": "seatline.contracts.models.ChangeLogInvoices",
+        "RunTypeEnum": "seatline.contracts.models.BillingSchedule.RunType",
         "ScheduleStatusEnum": "seatline.contracts.models.BillingSchedule.Status",
         "JobStatusEnum": "seatline.jobs.models.JobStatus",
         "ContactRoleEnum": "seatline.customers.models.Contact.Role",

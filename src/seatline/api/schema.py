@@ -98,8 +98,9 @@ def _detail_operations(paths: dict[str, Any], collection: str) -> dict[str, str]
 
 
 def add_links(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
-    """OpenAPI links from each created (201) and fetched (200) object to the operations on it,
-    with its `id`: the stateful tests (schemathesis) chain create -> read -> act."""
+    """OpenAPI links from the responses that carry objects to the operations on them: a created
+    (201) or fetched (200) object and the first row of a list page lead to the object's detail and
+    actions, with its `id`. The stateful tests (schemathesis) chain list -> read -> act."""
     paths = result.get("paths", {})
     for path, operations in paths.items():
         collection = path if path.endswith("/") and "{" not in path else None
@@ -108,9 +109,11 @@ def add_links(result: dict[str, Any], generator: Any, request: Any, public: bool
             if not isinstance(operation, dict):
                 continue
             if method == "post" and collection:
-                target, code = collection, "201"
+                target, code, pointer = collection, "201", "#/id"
+            elif method == "get" and collection:
+                target, code, pointer = collection, "200", "#/results/0/id"
             elif method in ("get", "patch") and detail_collection:
-                target, code = detail_collection, "200"
+                target, code, pointer = detail_collection, "200", "#/id"
             else:
                 continue
             response = operation.get("responses", {}).get(code)
@@ -122,11 +125,20 @@ def add_links(result: dict[str, Any], generator: Any, request: Any, public: bool
                     continue
                 links[operation_id] = {
                     "operationId": operation_id,
-                    "parameters": {"id": "$response.body#/id"},
+                    "parameters": {"id": f"$response.body{pointer}"},
                     "description": label,
                 }
             if links:
                 response["links"] = links
+    scheduled = paths.get("/api/v1/subscriptions/{id}/schedule-change/", {}).get("post")
+    if scheduled and "201" in scheduled.get("responses", {}):
+        scheduled["responses"]["201"]["links"] = {
+            "scheduled_changes_retrieve": {
+                "operationId": "scheduled_changes_retrieve",
+                "parameters": {"id": "$response.body#/scheduled_change/id"},
+                "description": "GET /api/v1/scheduled-changes/{id}/",
+            }
+        }
     return result
 
 

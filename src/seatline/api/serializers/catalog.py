@@ -10,7 +10,7 @@ from seatline.catalog.models import PriceList, PriceListItem, Product
 
 
 class ProductSerializer(serializers.ModelSerializer):
-    manufacturer = serializers.StringRelatedField()
+    manufacturer = serializers.CharField(source="manufacturer.name", read_only=True, allow_null=True)
 
     class Meta:
         model = Product

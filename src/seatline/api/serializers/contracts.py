@@ -6,13 +6,25 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from seatline.api.fields import MoneyField
-from seatline.contracts.models import BillingContract, BillingSchedule
+from seatline.contracts.models import BillingContract, BillingSchedule, ChangeLogInvoices, Frequency
 
 
 class ContractSerializer(serializers.ModelSerializer):
     minimum_commitment = MoneyField()
     discount_percent = serializers.DecimalField(max_digits=9, decimal_places=4, read_only=True)
-    effective_change_log_invoices = serializers.CharField(read_only=True)
+    effective_change_log_invoices = serializers.ChoiceField(choices=ChangeLogInvoices.choices, read_only=True)
+    frequency = serializers.ChoiceField(
+        choices=Frequency.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="blank: a non-recurring contract",
+    )
+    change_log_invoices = serializers.ChoiceField(
+        choices=ChangeLogInvoices.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="blank: the default for the frequency (see effective_change_log_invoices)",
+    )
 
     class Meta:
         model = BillingContract
@@ -49,6 +61,13 @@ class ContractSerializer(serializers.ModelSerializer):
 
 
 class BillingScheduleSerializer(serializers.ModelSerializer):
+    run_type = serializers.ChoiceField(
+        choices=BillingSchedule.RunType.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="blank: not billed yet",
+    )
+
     class Meta:
         model = BillingSchedule
         fields = (

@@ -20,7 +20,7 @@ def problem(response: Any, status: int, code: str, field: str | None = None) -> 
     assert response.status_code == status, response.content
     assert response["Content-Type"] == "application/problem+json"
     body = response.json()
-    assert PROBLEM_KEYS <= set(body)
+    assert set(body) >= PROBLEM_KEYS
     assert (body["status"], body["code"], body["field"], body["type"]) == (
         status,
         code,

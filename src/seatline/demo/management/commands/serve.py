@@ -55,6 +55,7 @@ def gunicorn_options(options: dict[str, Any]) -> dict[str, Any]:
         "loglevel": "info",
         "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1"),
         "proc_name": "seatline",
+        "control_socket_disable": True,  # no gunicornc socket shared in $HOME by every instance
     }
 
 
