@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
+from django.http.request import RawPostDataException
 from rest_framework.request import Request
 
 from seatline import clock
@@ -39,7 +40,10 @@ class IdempotentReplay(Exception):
 
 def fingerprint(request: Request) -> str:
     """SHA-256 of the method, path, query and body (JSON compared by value, not by spacing)."""
-    raw = request._request.body  # read before DRF parses: it then parses this copy
+    try:
+        raw = request._request.body  # read before DRF parses: it then parses this copy
+    except RawPostDataException:  # a form already streamed by the CSRF check: not JSON anyway (415)
+        raw = f"<{request.content_type}:{request.META.get('CONTENT_LENGTH', '')}>".encode()
     try:
         body = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":")).encode() if raw else b""
     except ValueError:
