@@ -9,7 +9,7 @@ import sys
 # Seatline's subcommands (the hyphenated spelling is the documented one).
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("demo", "migrate, load the demo tenant, start worker, simulator and server"),
-    "serve": ("serve", "run the web server (back office)"),
+    "serve": ("serve", "run the production web server (gunicorn: back office and API)"),
     "worker": ("worker", "run the embedded job worker"),
     "scheduler": ("scheduler", "fire scheduled jobs (invoice runs, merges, syncs)"),
     "simulate": ("simulate", "run a billing scenario file and print the result as JSON"),
@@ -45,6 +45,9 @@ def main(argv: list[str] | None = None) -> None:
         print(__version__)
         return
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "seatline.settings")
+    if args[0] == "demo":
+        # The demo is served over plain HTTP on the loopback: no Secure cookies, no HSTS.
+        os.environ.setdefault("SEATLINE_HTTPS", "false")
     command = SUBCOMMANDS.get(args[0], (args[0], ""))[0]
     from django.core.management import execute_from_command_line
 

@@ -121,3 +121,60 @@ def fernet_keys(env: Mapping[str, str], directory: Path) -> list[str]:
     with os.fdopen(fd, "w") as handle:
         handle.write(key + "\n")
     return [key]
+
+
+def env_list(env: Mapping[str, str], name: str) -> list[str]:
+    """A comma-separated list (blank entries dropped)."""
+    return [item.strip() for item in env.get(name, "").split(",") if item.strip()]
+
+
+def env_int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -> int:
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name}: expected a whole number, got {raw!r}") from exc
+    if value < minimum:
+        raise ConfigurationError(f"{name}: must be at least {minimum}, got {value}")
+    return value
+
+
+def csrf_trusted_origins(env: Mapping[str, str]) -> list[str]:
+    """CSRF_TRUSTED_ORIGINS: full origins with their scheme (https://billing.example.com)."""
+    origins = env_list(env, "CSRF_TRUSTED_ORIGINS")
+    for origin in origins:
+        if "://" not in origin:
+            raise ConfigurationError(
+                f"CSRF_TRUSTED_ORIGINS: {origin!r} needs its scheme, e.g. https://{origin}"
+            )
+    return origins
+
+
+def proxy_ssl_header(env: Mapping[str, str]) -> tuple[str, str] | None:
+    """SECURE_PROXY_SSL_HEADER: the header a TLS-terminating proxy sets (opt-in).
+
+    `X-Forwarded-Proto` (the usual one) means "the request came over HTTPS when the proxy sends
+    X-Forwarded-Proto: https"; `Header-Name:value` names another value. Only set it behind a
+    proxy that overwrites the header: otherwise a client could claim HTTPS.
+    """
+    raw = env.get("SECURE_PROXY_SSL_HEADER", "").strip()
+    if not raw:
+        return None
+    name, _, value = raw.partition(":")
+    name, value = name.strip(), (value.strip() or "https")
+    if not name or not all(c.isalnum() or c == "-" for c in name):
+        raise ConfigurationError(f"SECURE_PROXY_SSL_HEADER: {raw!r} is not a header name")
+    return ("HTTP_" + name.upper().replace("-", "_"), value)
+
+
+def cache_config(env: Mapping[str, str]) -> dict:
+    """CACHE_URL: redis://... for a cache shared by every web process (API throttling counts);
+    default: memory of each process."""
+    url = env.get("CACHE_URL", "").strip()
+    if not url:
+        return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
+    raise ConfigurationError(f"CACHE_URL: only redis:// URLs are supported, got {url!r}")

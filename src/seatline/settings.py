@@ -32,6 +32,10 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "seatline.audit",
     "seatline.configuration",
     "seatline.customers",
@@ -43,11 +47,14 @@ INSTALLED_APPS = [
     "seatline.invoicing",
     "seatline.payments",
     "seatline.jobs",
+    "seatline.api",
+    "seatline.webhooks",
     "seatline.demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -76,7 +83,31 @@ TEMPLATES = [
 ]
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT = conf.ensure_dir(DATA_DIR / "static")  # filled by collectstatic (`seatline serve`)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Hashed, compressed files served by WhiteNoise (collected by `seatline serve` at start).
+    "staticfiles": {"BACKEND": "seatline.staticfiles.SeatlineStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = DEBUG
+
+# Production hardening. SEATLINE_HTTPS (default: on unless DEBUG) says the site is reached over
+# HTTPS: cookies are Secure and browsers are told to keep to HTTPS (HSTS). `seatline demo`
+# serves plain HTTP on the loopback and turns it off. Redirecting HTTP to HTTPS and trusting a
+# proxy's X-Forwarded-Proto are opt-in (the reverse proxy usually redirects itself).
+HTTPS = conf.env_bool(ENV, "SEATLINE_HTTPS", not DEBUG)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SESSION_COOKIE_HTTPONLY = True
+SECURE_HSTS_SECONDS = conf.env_int(ENV, "SECURE_HSTS_SECONDS", 31_536_000) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = conf.env_bool(ENV, "SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = conf.env_bool(ENV, "SECURE_HSTS_PRELOAD", False)
+SECURE_SSL_REDIRECT = conf.env_bool(ENV, "SECURE_SSL_REDIRECT", False)
+SECURE_PROXY_SSL_HEADER = conf.proxy_ssl_header(ENV)
+CSRF_TRUSTED_ORIGINS = conf.csrf_trusted_origins(ENV)
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+CACHES = conf.cache_config(ENV)
 
 EMAIL_BACKEND = ENV.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = ENV.get("EMAIL_HOST", "127.0.0.1")
@@ -100,4 +131,78 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler", "stream": sys.stderr}},
     "loggers": {"seatline": {"handlers": ["console"], "level": ENV.get("SEATLINE_LOG_LEVEL", "INFO")}},
+}
+
+# REST API (seatline.api): tokens or session, role permissions, problem details, cursor pages.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "seatline.api.authentication.TokenAuthentication",
+        "seatline.api.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["seatline.api.permissions.RolePermission"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "seatline.api.throttling.TokenRateThrottle",
+        "seatline.api.throttling.AnonymousRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "api": ENV.get("SEATLINE_API_RATE", "1200/minute"),
+        "api_anonymous": ENV.get("SEATLINE_API_ANONYMOUS_RATE", "60/minute"),
+    },
+    "DEFAULT_PAGINATION_CLASS": "seatline.api.pagination.CursorPagination",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "seatline.api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "seatline.api.problems.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "COERCE_DECIMAL_TO_STRING": True,
+    "DATETIME_FORMAT": "iso-8601",
+    "DATE_FORMAT": "iso-8601",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Seatline API",
+    "DESCRIPTION": (
+        "Accounts, contracts, subscriptions, invoices, payments and jobs of a Seatline tenant. "
+        "Authenticate with `Authorization: Bearer <token>` (tokens are created in the back office). "
+        "Errors are RFC 9457 problem details (`application/problem+json`) with Seatline's stable "
+        "`code` and the `field`. Every POST accepts an `Idempotency-Key` header."
+    ),
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "SalesUnitEnum": "seatline.common.choices.SalesUnit",
+        "ReductionBehaviourEnum": "seatline.common.choices.ReductionBehaviour",
+        "ProvisioningStatusEnum": "seatline.common.choices.ProvisioningStatus",
+        "SubscriptionKindEnum": "seatline.subscriptions.models.Subscription.Kind",
+        "SubscriptionStatusEnum": "seatline.subscriptions.models.Subscription.Status",
+        "ChangeKindEnum": "seatline.subscriptions.models.LicenseChangeLog.Kind",
+        "ChangeStatusEnum": "seatline.subscriptions.models.LicenseChangeLog.Status",
+        "ScheduledChangeStatusEnum": "seatline.subscriptions.models.ScheduledLicenseChangeLog.Status",
+        "ProductKindEnum": "seatline.catalog.models.Product.Kind",
+        "InvoiceKindEnum": "seatline.invoicing.models.InvoiceKind",
+        "InvoiceStatusEnum": "seatline.invoicing.models.InvoiceStatus",
+        "InvoiceLineTypeEnum": "seatline.invoicing.models.InvoiceLine.Type",
+        "ContractStatusEnum": "seatline.contracts.models.BillingContract.Status",
+        "ChangeLogInvoicesEnum": "seatline.contracts.models.ChangeLogInvoices",
+        "RunTypeEnum": "seatline.contracts.models.BillingSchedule.RunType",
+        "ScheduleStatusEnum": "seatline.contracts.models.BillingSchedule.Status",
+        "JobStatusEnum": "seatline.jobs.models.JobStatus",
+        "ContactRoleEnum": "seatline.customers.models.Contact.Role",
+        "PaymentProcessorEnum": "seatline.payments.models.Payment.Processor",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "seatline.api.schema.add_links",
+    ],
 }

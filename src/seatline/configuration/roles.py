@@ -17,6 +17,8 @@ SEATLINE_APPS = (
     "invoicing",
     "payments",
     "jobs",
+    "api",
+    "webhooks",
 )
 
 # role -> {app_label: set of actions} ; "*" = every seatline app.

@@ -59,3 +59,15 @@ def percent_of(amount: Number, percent: Number) -> Fraction:
     if not percent:
         return Fraction(0)
     return to_fraction(amount) * to_fraction(percent) / 100
+
+
+def money_text(amount: Decimal, currency: str) -> str:
+    """`amount` as text for the API and webhooks: the currency's minor units ("12.50", "1000" for
+    JPY), more decimals only where the amount has them (a unit price of 0.1234)."""
+    if not amount.is_finite():
+        raise ValueError(f"not a finite amount: {amount}")
+    if amount == 0:
+        amount = abs(amount)  # no "-0.00"
+    exponent = int(amount.normalize().as_tuple().exponent)
+    places = max(minor_units(currency), -exponent)
+    return format(amount, f".{places}f")

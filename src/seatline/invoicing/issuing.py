@@ -22,7 +22,9 @@ from seatline import clock
 from seatline.audit.context import current_actor
 from seatline.audit.models import AuditEvent
 from seatline.audit.services import jsonable
+from seatline.common import events
 from seatline.errors import SeatlineError
+from seatline.invoicing.events import invoice_data
 from seatline.invoicing.models import Invoice, InvoiceStatus
 from seatline.invoicing.numbering import next_numbers
 from seatline.jobs.services import enqueue_many
@@ -107,6 +109,7 @@ def issue_invoices(ids: Sequence[int], *, strict: bool = False) -> list[Invoice]
         )
         _audit_issue(drafts, before, now)
         enqueue_follow_ups(drafts)
+        events.emit_many("invoice.issued", [({"invoice": invoice_data(i)}, i) for i in drafts])
     return drafts
 
 

@@ -18,9 +18,11 @@ from django.db import transaction
 
 from seatline import clock, core
 from seatline.audit.services import record
+from seatline.common import events
 from seatline.contracts.models import BillingContract
 from seatline.core.types import MANUAL, REGULAR, Proposal
 from seatline.errors import SeatlineError
+from seatline.invoicing.events import invoice_data
 from seatline.invoicing.generation import (
     change_log_invoice_locked,
     propose_regular,
@@ -206,4 +208,5 @@ def create_credit_note(*, invoice: Invoice, reason: str = "") -> Invoice:
         )
         record(note, "credit_note_issued", message=f"{number} credits {original.number}, total {note.total}")
         enqueue_follow_ups([note])
+        events.emit("invoice.issued", {"invoice": invoice_data(note)}, related=note)
     return note

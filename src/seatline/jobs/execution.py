@@ -27,7 +27,13 @@ from django.db.models import F
 
 from seatline import clock
 from seatline.jobs.models import CLAIMABLE_STATUSES, Job, JobStatus
-from seatline.jobs.registry import NotApplicable, PermanentJobError, get_handler, handled_types
+from seatline.jobs.registry import (
+    NotApplicable,
+    PermanentJobError,
+    RetryAfterCommit,
+    get_handler,
+    handled_types,
+)
 
 logger = logging.getLogger("seatline.jobs")
 
@@ -193,7 +199,13 @@ def _run_handler(job: Job, owner: str, handler: object) -> str:
     assert callable(handler)
     try:
         with transaction.atomic():
-            result = handler(job)
+            try:
+                result = handler(job)
+            except RetryAfterCommit as exc:  # keep the attempt's writes, fail the attempt
+                status, recorded = _failed_attempt(job, owner, exc)
+                if not recorded:
+                    raise LeaseLost(f"job {job.pk} is no longer leased by {owner}") from exc
+                return status
             if result is not None and not isinstance(result, dict):
                 raise TypeError(f"a job handler returns a dict or None, not {type(result).__name__}")
             if not _finish(
@@ -222,28 +234,29 @@ def _run_handler(job: Job, owner: str, handler: object) -> str:
         logger.warning("job %s (%s) failed: %s", job.pk, job.job_type, exc)
         return JobStatus.FAILED
     except Exception as exc:
-        results = _failure_results(exc, job.attempts)
-        error = f"{type(exc).__name__}: {results['reason']}"
-        if job.attempts >= job.max_attempts:
-            _finish(job, owner, JobStatus.FAILED, results=results, error=error, finished_at=clock.now())
-            logger.warning(
-                "job %s (%s) failed after %s attempts: %s", job.pk, job.job_type, job.attempts, error
-            )
-            return JobStatus.FAILED
-        retry_at = clock.now() + retry_delay(job.attempts)
-        results["retry_at"] = retry_at.isoformat()
-        _finish(job, owner, JobStatus.RETRY, results=results, error=error, scheduled_for=retry_at)
-        logger.info(
-            "job %s (%s) attempt %s failed, retry at %s: %s",
-            job.pk,
-            job.job_type,
-            job.attempts,
-            retry_at,
-            error,
-        )
-        return JobStatus.RETRY
+        return _failed_attempt(job, owner, exc)[0]
     logger.info("job %s (%s) succeeded", job.pk, job.job_type)
     return JobStatus.SUCCEEDED
+
+
+def _failed_attempt(job: Job, owner: str, exc: Exception) -> tuple[str, bool]:
+    """Record a failed attempt: Retry after the backoff, or Failed when the attempts are used up.
+    The status, and whether it was recorded (False: the lease was lost meanwhile)."""
+    results = _failure_results(exc, job.attempts)
+    error = f"{type(exc).__name__}: {results['reason']}"
+    if job.attempts >= job.max_attempts:
+        recorded = _finish(
+            job, owner, JobStatus.FAILED, results=results, error=error, finished_at=clock.now()
+        )
+        logger.warning("job %s (%s) failed after %s attempts: %s", job.pk, job.job_type, job.attempts, error)
+        return JobStatus.FAILED, recorded
+    retry_at = clock.now() + retry_delay(job.attempts)
+    results["retry_at"] = retry_at.isoformat()
+    recorded = _finish(job, owner, JobStatus.RETRY, results=results, error=error, scheduled_for=retry_at)
+    logger.info(
+        "job %s (%s) attempt %s failed, retry at %s: %s", job.pk, job.job_type, job.attempts, retry_at, error
+    )
+    return JobStatus.RETRY, recorded
 
 
 def run_job_by_id(job_id: int, owner: str, *, lease_seconds: float = 60) -> str:

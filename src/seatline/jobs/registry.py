@@ -33,6 +33,10 @@ Rules:
 * Return a JSON-serialisable ``dict`` (stored in ``Job.results``) or ``None``.
 * ``raise NotApplicable("reason")``: nothing to do; status Not Applicable, the reason in results.
 * ``raise PermanentJobError("reason")``: retrying cannot help; status Failed at once.
+* ``raise RetryAfterCommit("reason")``: this attempt failed but its writes are worth keeping (a
+  delivery attempt log): they commit, and the job is retried like any failure (below), or Failed
+  when its attempts are used up. The handler sees ``job.attempts`` / ``job.max_attempts`` to know
+  whether this was the last attempt.
 * Any other exception: status Retry, run again after an exponential backoff (30 s, 60 s, 120 s,
   ... capped; settings ``SEATLINE_JOB_RETRY_BASE_SECONDS`` / ``SEATLINE_JOB_RETRY_MAX_SECONDS``)
   until ``max_attempts`` (6: one try + 5 retries) is used up; then Failed, with the error and a
@@ -67,6 +71,11 @@ class NotApplicable(Exception):
 
 class PermanentJobError(Exception):
     """Raised by a handler when retrying cannot help; the job ends Failed at once."""
+
+
+class RetryAfterCommit(Exception):
+    """Raised by a handler whose attempt failed but whose writes must commit (an attempt log);
+    the job is then retried with the usual backoff, or Failed after its last attempt."""
 
 
 #: Job type keys and display names (reference 9.1 plus Seatline's own runs).

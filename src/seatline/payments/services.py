@@ -12,8 +12,10 @@ from django.db import transaction
 
 from seatline import clock
 from seatline.audit.services import record
-from seatline.core.money import quantize
+from seatline.common import events
+from seatline.core.money import money_text, quantize
 from seatline.errors import SeatlineError
+from seatline.invoicing.events import invoice_data
 from seatline.invoicing.models import Invoice, InvoiceKind, InvoiceStatus
 from seatline.payments.models import Payment
 from seatline.payments.selectors import payment_for_transaction
@@ -91,6 +93,25 @@ def record_payment(
             changes={"status": (before[0], locked.status), "balance": (before[1], locked.balance)},
             message=f"payment {payment.pk}: {value} {locked.currency} via {processor} ({payment.processor_transaction_id})",
         )
+        if locked.status == InvoiceStatus.PAID:
+            events.emit(
+                "invoice.paid",
+                {"invoice": invoice_data(locked), "payment": payment_data(payment)},
+                related=locked,
+            )
     invoice.balance, invoice.status = locked.balance, locked.status
     invoice._audit_loaded = locked._audit_values()  # type: ignore[attr-defined]
     return payment
+
+
+def payment_data(payment: Payment) -> dict[str, Any]:
+    """A payment in event payloads."""
+    return {
+        "id": payment.pk,
+        "invoice_id": payment.invoice_id,
+        "amount": money_text(payment.amount, payment.currency),
+        "currency": payment.currency,
+        "date": payment.date.isoformat(),
+        "processor": payment.processor,
+        "transaction_id": payment.processor_transaction_id,
+    }

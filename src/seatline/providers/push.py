@@ -26,12 +26,14 @@ from typing import Any
 
 from seatline import clock
 from seatline.audit.services import record
+from seatline.common import events
 from seatline.common.choices import ProvisioningStatus
 from seatline.connectors.base import OrderLine, ProviderConnector, ProviderSubscription, SubscriptionStatus
 from seatline.connectors.errors import ProviderBadResponseError, ProviderError, ProviderErrorCode
 from seatline.errors import SeatlineError
 from seatline.providers.models import Provider
 from seatline.providers.provisioning import refresh_subscription_status
+from seatline.subscriptions.events import change_data, subscription_data
 from seatline.subscriptions.lock_objects import lock_subscription
 from seatline.subscriptions.models import LicenseChangeLog, Subscription
 
@@ -339,4 +341,13 @@ def _failed(subscription: Subscription, change: LicenseChangeLog, error: Seatlin
     change.save(update_fields=["provisioning_status", "provisioning_message", "updated_at"])
     record(change, "provisioning_failed", message=text)
     refresh_subscription_status(subscription)
+    events.emit(
+        "provisioning.failed",
+        {
+            "subscription": subscription_data(subscription),
+            "change": change_data(change),
+            "error": {"code": error.code, "message": text},
+        },
+        related=change,
+    )
     return {"provisioning_status": "failed", "code": error.code, "message": text}

@@ -14,10 +14,12 @@ from typing import Any
 
 from seatline import core
 from seatline.audit.services import record
+from seatline.common import events
 from seatline.common.choices import ProvisioningStatus
 from seatline.contracts.models import BillingContract
 from seatline.errors import SeatlineError
 from seatline.subscriptions import hooks
+from seatline.subscriptions.events import subscription_changed
 from seatline.subscriptions.models import LicenseChangeLog, ScheduledLicenseChangeLog, Subscription
 from seatline.subscriptions.selectors import configuration
 
@@ -155,6 +157,7 @@ def new_change(
         ),
     )
     hooks.after_change(subscription, change)
+    events.emit("subscription.changed", subscription_changed(subscription, change), related=change)
     return change
 
 
