@@ -31,17 +31,18 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # In layer order (AGENTS.md): an app's admin may extend the admin of an app listed before it.
     "seatline.audit",
     "seatline.configuration",
+    "seatline.jobs",
     "seatline.customers",
     "seatline.taxes",
     "seatline.catalog",
-    "seatline.providers",
     "seatline.contracts",
     "seatline.subscriptions",
     "seatline.invoicing",
+    "seatline.providers",
     "seatline.payments",
-    "seatline.jobs",
     "seatline.demo",
 ]
 

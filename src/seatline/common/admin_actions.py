@@ -48,10 +48,18 @@ def detail_action(name: str, label: str) -> Any:
 
 
 class ServiceActionsMixin:
+    """`service_actions` of every class in the MRO add up: an app above contributes its actions to
+    another app's admin by subclassing it with its own mixin (`seatline.common.admin.extend_admin`)."""
+
     service_actions: Sequence[tuple[str, str, str]] = ()  # (name, label, view method)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        merged: dict[str, tuple[str, str, str]] = {}
+        for klass in reversed(cls.__mro__):
+            for entry in klass.__dict__.get("service_actions", ()):
+                merged[entry[0]] = entry
+        cls.service_actions = tuple(merged.values())
         names = []
         for name, label, _ in cls.service_actions:
             button = detail_action(name, label)

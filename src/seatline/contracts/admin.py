@@ -7,8 +7,10 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from seatline.common.admin import ReadOnlyInline, SeatlineAdmin, date_range
-from seatline.contracts.admin_actions import ContractActionsMixin
+from seatline.common.admin_actions import add_service_error
+from seatline.contracts import services
 from seatline.contracts.models import BillingContract, BillingSchedule
+from seatline.errors import SeatlineError
 
 
 class BillingScheduleInline(ReadOnlyInline):
@@ -28,7 +30,11 @@ class BillingScheduleInline(ReadOnlyInline):
 
 
 @admin.register(BillingContract)
-class BillingContractAdmin(ContractActionsMixin, SeatlineAdmin):
+class BillingContractAdmin(SeatlineAdmin):
+    """Contracts are created and changed by `contracts.services` (validation, locked terms once a
+    cycle is invoiced, audit, the next-invoice-date job); a refusal shows on its field. The
+    invoicing and subscriptions apps add their actions (generate, preview, indexation)."""
+
     list_display = (
         "name",
         "account",
@@ -103,20 +109,41 @@ class BillingContractAdmin(ContractActionsMixin, SeatlineAdmin):
         ),
     )
 
-    def save_model(self, request: HttpRequest, obj: BillingContract, form: Any, change: bool) -> None:
-        from seatline.jobs.services import enqueue
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
 
-        super().save_model(request, obj, form, change)
-        if not change or {"start_date", "end_date", "frequency", "invoice_offset_days", "auto_renew"} & set(
-            form.changed_data
-        ):
-            # Dates that decide the next invoice changed: recompute it (a job, in this transaction).
-            enqueue(
-                "update_next_invoice_date",
-                parameters={"contract_id": obj.pk},
-                related=obj,
-                dedupe_key=f"next-invoice-date:{obj.pk}",
-            )
+        class ThroughServices(form):  # type: ignore[valid-type, misc]
+            """The contract is written by the service when the form is valid; its refusal is a
+            form error (nothing changed)."""
+
+            saved: BillingContract | None = None
+
+            def clean(self) -> dict[str, Any]:
+                data = super().clean()
+                if self.errors:
+                    return data
+                try:
+                    if self.instance.pk is None:
+                        self.saved = services.create_contract(
+                            **{name: value for name, value in data.items() if value is not None}
+                        )
+                    else:
+                        self.saved = services.update_contract(
+                            contract=self.instance,
+                            changes={name: data[name] for name in self.changed_data if name in data},
+                        )
+                except SeatlineError as error:
+                    add_service_error(self, error)
+                return data
+
+        return ThroughServices
+
+    def save_model(self, request: HttpRequest, obj: BillingContract, form: Any, change: bool) -> None:
+        saved = form.saved
+        obj.pk = saved.pk
+        obj._state.adding = False
+        obj.refresh_from_db()
+        obj._audit_loaded = obj._audit_values()
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         fields = super().get_readonly_fields(request, obj)

@@ -6,9 +6,14 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from seatline.common.admin import ReadOnlyInline, SeatlineAdmin, date_range
+from seatline.common.admin import ReadOnlyInline, SeatlineAdmin, date_range, extend_admin
+from seatline.contracts.models import BillingContract
+from seatline.invoicing.admin_actions import ContractInvoicingActionsMixin
 from seatline.invoicing.models import Invoice, InvoiceLine, InvoiceRun, InvoiceRunItem, InvoiceTax
 from seatline.invoicing.run_report import RunReportMixin
+
+# Generate and preview invoices on the contracts app's admin (contracts sits below invoicing).
+extend_admin(BillingContract, ContractInvoicingActionsMixin)
 
 LINE_FIELDS = (
     "position",

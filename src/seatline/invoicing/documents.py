@@ -17,13 +17,14 @@ from seatline.audit.context import current_actor
 from seatline.audit.models import AuditEvent
 from seatline.audit.services import jsonable
 from seatline.configuration.models import Configuration
+from seatline.configuration.selectors import configuration
 from seatline.contracts.models import BillingContract, BillingSchedule
 from seatline.core.money import quantize, unit_price4
 from seatline.core.types import ContractTerms, Cycle, Proposal
 from seatline.invoicing.issuing import issue_or_defer
 from seatline.invoicing.models import Invoice, InvoiceLine, InvoiceStatus, InvoiceTax, Series
 from seatline.subscriptions.models import LicenseChangeLog, NonRecurringItem, UsageRecord
-from seatline.subscriptions.selectors import configuration, unbilled_nris
+from seatline.subscriptions.selectors import unbilled_nris
 
 ONE_DAY = dt.timedelta(days=1)
 

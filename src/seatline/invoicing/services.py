@@ -5,8 +5,8 @@ The pure core (`seatline.core`) proposes; these services lock the contract, load
 (`snapshots.py`), call the core with the run date and save the proposal (`documents.py`) in one
 transaction. A cycle gets its regular invoice once, ever: the `BillingSchedule` row of the cycle
 is marked invoiced in the same transaction (and is unique per contract and cycle). Contract runs
-(`run_contract`, ...) are in `runs.py`, payments in `seatline.payments.services`; both are
-re-exported here (the API of docs/dev/services-api.md).
+(`run_contract`, ...) are in `runs.py` and re-exported here (the API of docs/dev/services-api.md);
+payments are recorded by `seatline.payments.services` (the payments app sits above invoicing).
 """
 
 from __future__ import annotations
@@ -37,7 +37,6 @@ from seatline.invoicing.runs import (
     run_contract,
 )
 from seatline.invoicing.snapshots import contract_state
-from seatline.payments.services import record_payment
 from seatline.subscriptions.lock_objects import lock_contract
 
 __all__ = [
@@ -50,7 +49,6 @@ __all__ = [
     "generate_regular_invoice",
     "issue_invoice",
     "preview_next_invoice",
-    "record_payment",
     "run_change_log_for_contract",
     "run_contract",
 ]

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from seatline import core
 from seatline.configuration.models import Configuration
+from seatline.configuration.selectors import configuration
 from seatline.contracts.models import BillingContract, BillingSchedule
 from seatline.core.types import (
     BilledLine,
@@ -29,7 +30,6 @@ from seatline.core.types import (
 from seatline.customers.models import Account
 from seatline.invoicing.models import InvoiceKind, InvoiceLine, InvoiceStatus
 from seatline.subscriptions.models import LicenseChangeLog, NonRecurringItem, Subscription, UsageRecord
-from seatline.subscriptions.selectors import configuration
 from seatline.taxes.countries import resolve_country
 from seatline.taxes.models import TaxCategory, TaxRateGroup
 

@@ -82,7 +82,7 @@ def check_credit_hold(subscription: Subscription) -> None:
     """`credit_hold` when the account is on credit hold and the provider would provision."""
     if _mode.get() is not None or not provisions(_provider(subscription)):
         return
-    from seatline.subscriptions.selectors import configuration
+    from seatline.configuration.selectors import configuration
 
     if not configuration().credit_hold_enabled:
         return

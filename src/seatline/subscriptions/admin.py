@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.contrib import admin
 from django.http import HttpRequest
 
-from seatline.common.admin import ReadOnlyInline, SeatlineAdmin, date_range
+from seatline.common.admin import ReadOnlyInline, SeatlineAdmin, date_range, extend_admin
+from seatline.contracts.models import BillingContract
 from seatline.errors import SeatlineError
-from seatline.subscriptions.admin_actions import ChangeLogActionsMixin, SubscriptionActionsMixin
+from seatline.subscriptions import services
+from seatline.subscriptions.admin_actions import ContractIndexationActionsMixin, SubscriptionActionsMixin
 from seatline.subscriptions.models import (
     LicenseChangeLog,
     NonRecurringItem,
@@ -17,6 +18,9 @@ from seatline.subscriptions.models import (
     Subscription,
     UsageRecord,
 )
+
+# Price indexation on the contracts app's admin (contracts sits below subscriptions).
+extend_admin(BillingContract, ContractIndexationActionsMixin)
 
 LCL_FIELDS = (
     "effective_date",
@@ -130,8 +134,6 @@ class SubscriptionAdmin(SubscriptionActionsMixin, SeatlineAdmin):
                 data = super().clean()
                 if self.errors:
                     return data
-                from seatline.subscriptions import services
-
                 fields = (
                     "contract",
                     "name",
@@ -186,7 +188,9 @@ class SubscriptionAdmin(SubscriptionActionsMixin, SeatlineAdmin):
 
 
 @admin.register(LicenseChangeLog)
-class LicenseChangeLogAdmin(ChangeLogActionsMixin, SeatlineAdmin):
+class LicenseChangeLogAdmin(SeatlineAdmin):
+    """Change logs are read-only; the providers app adds its provisioning actions (`providers.admin`)."""
+
     list_display = (
         "subscription",
         "kind",
@@ -214,38 +218,9 @@ class LicenseChangeLogAdmin(ChangeLogActionsMixin, SeatlineAdmin):
         "provisioning_status",
         "provisioning_message",
     )
-    actions = ["mark_provisioned_selected", "retry_provisioning_selected"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
-
-    @admin.action(description="Mark provisioned", permissions=["change"])
-    def mark_provisioned_selected(self, request: HttpRequest, queryset: QuerySet[LicenseChangeLog]) -> None:
-        from seatline.providers.services import mark_provisioned
-
-        self._apply(request, queryset, mark_provisioned, "marked provisioned")
-
-    @admin.action(description="Retry provisioning", permissions=["change"])
-    def retry_provisioning_selected(self, request: HttpRequest, queryset: QuerySet[LicenseChangeLog]) -> None:
-        from seatline.providers.services import retry_provisioning
-
-        self._apply(request, queryset, retry_provisioning, "sent to provisioning again")
-
-    def _apply(
-        self, request: HttpRequest, queryset: QuerySet[LicenseChangeLog], service: Any, verb: str
-    ) -> None:
-        from seatline.audit.context import acting_as
-
-        done = 0
-        with acting_as(request.user.get_username()):
-            for change in queryset.order_by("id"):
-                try:
-                    service(change)
-                    done += 1
-                except SeatlineError as exc:
-                    self.message_user(request, f"Change log #{change.pk}: {exc.message}", messages.ERROR)
-        if done:
-            self.message_user(request, f"{done} change log(s) {verb}.", messages.SUCCESS)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -15,11 +15,11 @@ from typing import Any
 from seatline import core
 from seatline.audit.services import record
 from seatline.common.choices import ProvisioningStatus
+from seatline.configuration.selectors import configuration
 from seatline.contracts.models import BillingContract
 from seatline.errors import SeatlineError
 from seatline.subscriptions import hooks
 from seatline.subscriptions.models import LicenseChangeLog, ScheduledLicenseChangeLog, Subscription
-from seatline.subscriptions.selectors import configuration
 
 NO_CREDIT_NOTE = "no credit applied"
 _FOUR_PLACES = Decimal("0.0001")

@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 
-from seatline.configuration.models import Configuration
 from seatline.subscriptions.models import (
     LicenseChangeLog,
     NonRecurringItem,
@@ -16,11 +15,6 @@ from seatline.subscriptions.models import (
     Subscription,
     UsageRecord,
 )
-
-
-def configuration() -> Configuration:
-    """The global configuration without writing (an unsaved default row when none exists yet)."""
-    return Configuration.objects.filter(pk=1).first() or Configuration(pk=1)
 
 
 def change_logs(subscription: Subscription) -> QuerySet[LicenseChangeLog]:

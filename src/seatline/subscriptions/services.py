@@ -14,7 +14,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 
 from seatline import clock
 from seatline.audit.services import record
@@ -22,7 +22,6 @@ from seatline.catalog.models import Product
 from seatline.common.choices import UNIT_MONTHS, ReductionBehaviour
 from seatline.contracts.models import BillingContract
 from seatline.errors import SeatlineError
-from seatline.providers.models import Provider, ProviderAccount
 from seatline.subscriptions.changes import (
     NO_CREDIT_NOTE,
     apply_price_change,
@@ -79,10 +78,13 @@ def create_subscription(
     term_months: int | None = None,
     taxable: bool = True,
     markup_percent: Decimal | None = None,
-    provider: Provider | None = None,
-    provider_account: ProviderAccount | None = None,
+    provider: models.Model | None = None,
+    provider_account: models.Model | None = None,
 ) -> Subscription:
-    """A new active subscription and its `create` change log (effective start_date, delta quantity)."""
+    """A new active subscription and its `create` change log (effective start_date, delta quantity).
+
+    `provider` / `provider_account` are a `providers.Provider` / `providers.ProviderAccount` (the
+    providers app sits above this one: referenced by foreign key, never imported)."""
     if kind not in Subscription.Kind.values:
         raise SeatlineError("invalid_kind", f"unknown subscription kind {kind!r}", field="kind")
     if sales_unit not in UNIT_MONTHS:

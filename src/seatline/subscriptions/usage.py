@@ -10,11 +10,12 @@ from typing import Any
 from django.db import transaction
 
 from seatline.audit.services import record
+from seatline.configuration.selectors import configuration
 from seatline.errors import SeatlineError
 from seatline.subscriptions.changes import money, percent
 from seatline.subscriptions.lock_objects import lock_subscription
 from seatline.subscriptions.models import Subscription, UsageRecord
-from seatline.subscriptions.selectors import configuration, uninvoiced_usage_amount
+from seatline.subscriptions.selectors import uninvoiced_usage_amount
 
 THRESHOLDS = (Decimal(80), Decimal(100))
 

@@ -9,8 +9,8 @@ from django.core.management import CommandError, call_command
 
 from seatline import clock
 from seatline.invoicing.models import Invoice
-from seatline.subscriptions.tests import factories
-from seatline.subscriptions.tests.factories import db_state
+from tests import billing_factories as factories
+from tests.billing_factories import db_state
 
 D = dt.date
 

@@ -14,7 +14,7 @@ from seatline import clock
 from seatline.contracts.models import BillingSchedule
 from seatline.invoicing.models import Invoice
 from seatline.invoicing.services import run_contract
-from seatline.subscriptions.tests import factories
+from tests import billing_factories as factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -20,8 +20,8 @@ from seatline.invoicing.services import (
 )
 from seatline.subscriptions.models import LicenseChangeLog, NonRecurringItem, UsageRecord
 from seatline.subscriptions.services import add_nri, change_quantity, record_usage
-from seatline.subscriptions.tests import factories
-from seatline.subscriptions.tests.factories import db_state
+from tests import billing_factories as factories
+from tests.billing_factories import db_state
 
 D = dt.date
 

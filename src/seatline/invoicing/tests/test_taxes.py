@@ -9,7 +9,7 @@ import pytest
 from seatline import clock
 from seatline.invoicing.services import generate_regular_invoice
 from seatline.invoicing.snapshots import tax_context
-from seatline.subscriptions.tests import factories
+from tests import billing_factories as factories
 from seatline.taxes.countries import resolve_country
 from seatline.taxes.models import CountryAlias, TaxCategory, TaxRate, TaxRateGroup
 

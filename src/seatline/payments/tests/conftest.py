@@ -11,7 +11,7 @@ import pytest
 from seatline import clock
 from seatline.invoicing.models import Invoice
 from seatline.invoicing.services import generate_regular_invoice
-from seatline.subscriptions.tests import factories
+from tests import billing_factories as factories
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from seatline.invoicing.models import Invoice
 from seatline.invoicing.services import create_credit_note, record_payment
 from seatline.payments.models import Payment
 from seatline.payments.selectors import paid_amount
-from seatline.subscriptions.tests.factories import db_state
+from tests.billing_factories import db_state
 
 
 @pytest.mark.django_db
@@ -99,7 +99,7 @@ def test_other_payment_refusals_change_nothing(invoice, today):
 def test_draft_invoice_refuses_payments(db, today):
     Configuration.objects.update_or_create(pk=1, defaults={"auto_issue_invoices": False})
     from seatline.invoicing.services import generate_regular_invoice
-    from seatline.subscriptions.tests import factories
+    from tests import billing_factories as factories
 
     contract = factories.contract()
     factories.subscription(contract)

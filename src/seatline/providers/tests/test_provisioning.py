@@ -23,7 +23,7 @@ from seatline.providers.provisioning import recorded_as_provisioned
 from seatline.providers.services import mark_provisioned, retry_provisioning
 from seatline.subscriptions import services
 from seatline.subscriptions.models import LicenseChangeLog, Subscription
-from seatline.subscriptions.tests import factories
+from tests import billing_factories as factories
 
 pytestmark = pytest.mark.django_db
 

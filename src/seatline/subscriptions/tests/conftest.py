@@ -11,7 +11,7 @@ import pytest
 from seatline import clock
 from seatline.contracts.models import BillingContract
 from seatline.subscriptions.models import Subscription
-from seatline.subscriptions.tests import factories
+from tests import billing_factories as factories
 
 
 @pytest.fixture

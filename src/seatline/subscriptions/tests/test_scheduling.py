@@ -11,8 +11,8 @@ from seatline.audit.models import AuditEvent
 from seatline.errors import SeatlineError
 from seatline.subscriptions.models import LicenseChangeLog, ScheduledLicenseChangeLog
 from seatline.subscriptions.services import index_prices, merge_due_scheduled_changes, schedule_change
-from seatline.subscriptions.tests import factories
-from seatline.subscriptions.tests.factories import db_state
+from tests import billing_factories as factories
+from tests.billing_factories import db_state
 
 D = dt.date
 

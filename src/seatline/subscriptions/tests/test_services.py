@@ -19,8 +19,8 @@ from seatline.subscriptions.services import (
     deactivate_subscription,
     record_usage,
 )
-from seatline.subscriptions.tests import factories
-from seatline.subscriptions.tests.factories import db_state
+from tests import billing_factories as factories
+from tests.billing_factories import db_state
 
 D = dt.date
 
