@@ -14,28 +14,25 @@ import datetime as dt
 
 from django.db import transaction
 
+from seatline.invoicing.runs import cli_contract_ids, due_contract_ids
 from seatline.jobs.services import enqueue
+from seatline.jobs.worker import Worker
+from seatline.subscriptions.models import ScheduledLicenseChangeLog
 
 STEPS: tuple[str, ...] = ("merge_scheduled_license_change_log", "invoice_run", "change_log_invoice_run")
 
 
 def _has_due_merges(run_date: dt.date) -> bool:
-    from seatline.subscriptions.models import ScheduledLicenseChangeLog
-
     return ScheduledLicenseChangeLog.objects.filter(
         status=ScheduledLicenseChangeLog.Status.PENDING, effective_date__lte=run_date
     ).exists()
 
 
 def _has_due_contracts(run_date: dt.date) -> bool:
-    from seatline.invoicing.runs import due_contract_ids
-
     return bool(due_contract_ids(run_date=run_date))
 
 
 def _has_cli_contracts(run_date: dt.date) -> bool:
-    from seatline.invoicing.runs import cli_contract_ids
-
     return bool(cli_contract_ids(run_date=run_date))
 
 
@@ -50,8 +47,6 @@ HAS_WORK = {
 
 
 def run_nightly(*, run_date: dt.date) -> None:
-    from seatline.jobs.worker import Worker
-
     worker = Worker(name=f"nightly:{run_date.isoformat()}")
     for job_type in STEPS:
         if not HAS_WORK[job_type](run_date):

@@ -20,6 +20,7 @@ from seatline.contracts.models import BillingContract, Frequency, PaymentTerms, 
 from seatline.errors import SeatlineError
 from seatline.jobs.services import enqueue
 from seatline.providers.models import Provider, ProviderAccount, SalesOrder, SalesOrderLine
+from seatline.subscriptions import services
 from seatline.subscriptions.models import Subscription
 
 
@@ -90,8 +91,6 @@ def _provider_account(order: SalesOrder, provider: Provider | None) -> ProviderA
 def _provision_line(
     line: SalesOrderLine, order: SalesOrder, contract: BillingContract, start: dt.date
 ) -> Subscription:
-    from seatline.subscriptions import services
-
     existing = line.existing_subscription
     if existing is not None:
         locked = Subscription.objects.get(pk=existing.pk)

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from seatline.simulate.events import Event, read_event
 from seatline.simulate.yamlnodes import Node, ScenarioError, compose
+from seatline.taxes.countries import iso_alpha2
 
 __all__ = [
     "Account",
@@ -231,8 +232,6 @@ def _currency(node: Node) -> str:
 
 
 def _country_code(node: Node) -> str:
-    from seatline.taxes.countries import iso_alpha2
-
     name = node.text()
     code = iso_alpha2(name)
     if code is None:

@@ -21,8 +21,9 @@ from seatline.connectors.base import (
     PendingOrderLine,
     ProviderSubscription,
 )
-from seatline.connectors.errors import ProviderError, error_for_provider_code, parse_provider_code
+from seatline.connectors.errors import ProviderError
 from seatline.connectors.partner_center.client import PartnerCenterClient
+from seatline.connectors.partner_center.errors import error_for_code, parse_code
 from seatline.connectors.partner_center.parsing import JsonObject, int_value, obj, text
 from seatline.connectors.partner_center.subscriptions import SubscriptionsApi
 
@@ -112,9 +113,9 @@ def _raise_cart_line_errors(cart: JsonObject) -> None:
         error = obj(obj(line).get("error"))
         if error:
             raw = error.get("errorCode", error.get("code"))
-            raise error_for_provider_code(
+            raise error_for_code(
                 http_status=None,
-                provider_code=parse_provider_code(raw),
+                provider_code=parse_code(raw),
                 provider_name=text(raw) or None,
                 provider_message=text(error.get("errorDetails") or error.get("description")) or None,
             )
@@ -124,16 +125,16 @@ def _raise_order_errors(result: JsonObject) -> None:
     errors = [obj(error) for error in result.get("orderErrors") or []]
     if errors and not result.get("orders"):
         first = errors[0]
-        raise error_for_provider_code(
+        raise error_for_code(
             http_status=None,
-            provider_code=parse_provider_code(first.get("code")),
+            provider_code=parse_code(first.get("code")),
             provider_message=text(first.get("description")) or None,
         )
     if errors:  # some order groups failed, others were placed: report loudly, keep what was bought
         raise ProviderError(
             "Partner Center placed only part of the order: "
             + "; ".join(f"{e.get('code')}: {e.get('description')}" for e in errors),
-            provider_code=parse_provider_code(errors[0].get("code")),
+            provider_code=parse_code(errors[0].get("code")),
             provider_message=text(errors[0].get("description")) or None,
         )
 

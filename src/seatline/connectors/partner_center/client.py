@@ -27,9 +27,8 @@ from seatline import clock
 from seatline.connectors.errors import (
     ProviderError,
     ProviderUnavailableError,
-    error_for_provider_code,
-    parse_provider_code,
 )
+from seatline.connectors.partner_center.errors import error_for_code, parse_code
 from seatline.connectors.partner_center.parsing import JsonObject, dumps, loads, obj
 from seatline.connectors.partner_center.tokens import TokenProvider
 
@@ -256,14 +255,14 @@ def error_from_response(
     if isinstance(details.get("error"), dict):  # OData-style {"error": {"code", "message"}}
         details = details["error"]
     raw_code = details.get("code", details.get("errorCode"))
-    provider_code = parse_provider_code(raw_code)
+    provider_code = parse_code(raw_code)
     name = details.get("errorName") or (
         raw_code if isinstance(raw_code, str) and not raw_code.isdigit() else None
     )
     message = details.get("description") or details.get("message") or details.get("errorMessage")
     if not message and body is None and body_text:
         message = body_text[:1024]
-    error = error_for_provider_code(
+    error = error_for_code(
         http_status=status,
         provider_code=provider_code,
         provider_message=str(message) if message else None,

@@ -5,6 +5,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from tests import billing_factories as factories
+from tests.billing_factories import db_state
 
 from seatline import clock
 from seatline.audit.models import AuditEvent
@@ -20,8 +22,6 @@ from seatline.invoicing.services import (
 )
 from seatline.subscriptions.models import LicenseChangeLog, NonRecurringItem, UsageRecord
 from seatline.subscriptions.services import add_nri, change_quantity, record_usage
-from tests import billing_factories as factories
-from tests.billing_factories import db_state
 
 D = dt.date
 

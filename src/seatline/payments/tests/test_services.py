@@ -4,6 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from tests.billing_factories import db_state
 
 from seatline.audit.models import AuditEvent
 from seatline.configuration.models import Configuration
@@ -12,7 +13,6 @@ from seatline.invoicing.models import Invoice
 from seatline.invoicing.services import create_credit_note, record_payment
 from seatline.payments.models import Payment
 from seatline.payments.selectors import paid_amount
-from tests.billing_factories import db_state
 
 
 @pytest.mark.django_db
@@ -98,8 +98,9 @@ def test_other_payment_refusals_change_nothing(invoice, today):
 @pytest.mark.django_db
 def test_draft_invoice_refuses_payments(db, today):
     Configuration.objects.update_or_create(pk=1, defaults={"auto_issue_invoices": False})
-    from seatline.invoicing.services import generate_regular_invoice
     from tests import billing_factories as factories
+
+    from seatline.invoicing.services import generate_regular_invoice
 
     contract = factories.contract()
     factories.subscription(contract)

@@ -18,6 +18,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+from seatline import clock
 from seatline.simulators.partner_center import jsonio
 from seatline.simulators.partner_center.clock import SimClock, first_of_next_month, fmt_instant, parse_instant
 
@@ -110,8 +111,6 @@ class SimState:
 
     @staticmethod
     def _default_start() -> dt.datetime:
-        from seatline import clock
-
         return clock.now().replace(microsecond=0)
 
     # -- accessors -------------------------------------------------------------------------

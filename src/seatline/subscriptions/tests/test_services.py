@@ -5,6 +5,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from tests import billing_factories as factories
+from tests.billing_factories import db_state
 
 from seatline.audit.models import AuditEvent
 from seatline.configuration.models import Configuration
@@ -19,8 +21,6 @@ from seatline.subscriptions.services import (
     deactivate_subscription,
     record_usage,
 )
-from tests import billing_factories as factories
-from tests.billing_factories import db_state
 
 D = dt.date
 

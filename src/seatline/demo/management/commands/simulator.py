@@ -10,6 +10,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from seatline.simulators.partner_center.server import main
+
 VENDORS = ("partner-center",)
 
 
@@ -31,7 +33,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["vendor"] != "partner-center":  # pragma: no cover - argparse restricts the choices
             raise CommandError(f"unknown vendor {options['vendor']!r}")
-        from seatline.simulators.partner_center.server import main
 
         argv = ["--host", options["host"], "--port", str(options["port"])]
         for option in ("state", "page_size", "start_time"):
