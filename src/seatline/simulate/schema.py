@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from seatline.common.parsing import money, percent
 from seatline.simulate.events import Event, read_event
 from seatline.simulate.yamlnodes import Node, ScenarioError, compose
 from seatline.taxes.countries import iso_alpha2
@@ -240,17 +241,11 @@ def _country_code(node: Node) -> str:
 
 
 def _percent(node: Node, low: Decimal = Decimal(0), high: Decimal = Decimal(100)) -> Decimal:
-    value = node.decimal()
-    if not low <= value <= high:
-        raise node.error(f"must be between {low} and {high}, got {value}")
-    return value
+    return node.parsed(percent, node.decimal(), field=node.path, low=low, high=high)
 
 
 def _amount(node: Node) -> Decimal:
-    value = node.decimal()
-    if value < 0:
-        raise node.error(f"must not be negative, got {value}")
-    return value
+    return node.parsed(money, node.decimal(), field=node.path, code="invalid_amount")
 
 
 def _tax_group(node: Node) -> TaxRateGroup:

@@ -20,6 +20,7 @@ from seatline import clock
 from seatline.audit.services import record
 from seatline.catalog.models import Product
 from seatline.common.choices import UNIT_MONTHS, ReductionBehaviour
+from seatline.common.parsing import money, percent, whole_quantity
 from seatline.contracts.models import BillingContract
 from seatline.errors import SeatlineError
 from seatline.subscriptions.changes import (
@@ -28,11 +29,8 @@ from seatline.subscriptions.changes import (
     apply_quantity_change,
     check_provider_window,
     check_reduction,
-    money,
     new_change,
-    percent,
     refund_for,
-    whole_quantity,
 )
 from seatline.subscriptions.lock_objects import lock_contract, lock_subscription
 from seatline.subscriptions.models import LicenseChangeLog, NonRecurringItem, Subscription

@@ -10,9 +10,9 @@ from typing import Any
 from django.db import transaction
 
 from seatline.audit.services import record
+from seatline.common.parsing import money, percent
 from seatline.configuration.selectors import configuration
 from seatline.errors import SeatlineError
-from seatline.subscriptions.changes import money, percent
 from seatline.subscriptions.lock_objects import lock_subscription
 from seatline.subscriptions.models import Subscription, UsageRecord
 from seatline.subscriptions.selectors import uninvoiced_usage_amount
