@@ -75,7 +75,7 @@ CONFIG_FORM = {
     "seller_tax_id": "",
     "invoice_date_basis": "cycle",
     "auto_issue_invoices": "on",
-    "cli_weekday": "4",
+    "change_log_weekday": "4",
     "invoice_number_format": "INV-{number:06d}",
     "credit_note_number_format": "CN-{number:06d}",
     "invoicing_cycle_range": "3",

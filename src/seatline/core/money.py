@@ -59,3 +59,10 @@ def percent_of(amount: Number, percent: Number) -> Fraction:
     if not percent:
         return Fraction(0)
     return to_fraction(amount) * to_fraction(percent) / 100
+
+
+def usage_amount(cost: Number, markup_percent: Number) -> Fraction:
+    """What the customer is billed for usage that cost `cost`: cost * (1 + markup / 100), exactly
+    (billing-rules 9). The one place of this formula: the invoice line rounds it once with
+    `quantize`; consumption thresholds add it up unrounded."""
+    return to_fraction(cost) * (1 + percent_of(1, markup_percent))

@@ -15,7 +15,7 @@ from fractions import Fraction
 
 from seatline.core.changes import SubLine, billed_steps, change_lines, cycle_lines
 from seatline.core.invariants import Prepared, check_proposal
-from seatline.core.money import percent_of, quantize, to_fraction, unit_price4
+from seatline.core.money import percent_of, quantize, to_fraction, unit_price4, usage_amount
 from seatline.core.proration import months_fraction, musp
 from seatline.core.schedule import (
     contract_cycles,
@@ -106,7 +106,7 @@ def _nri_line(nri: NonRecurringCharge, currency: str) -> ProposedLine:
 
 
 def _usage_line(usage: UsageCharge, currency: str) -> ProposedLine:
-    amount = quantize(to_fraction(usage.cost) * (1 + percent_of(1, usage.markup_percent)), currency)
+    amount = quantize(usage_amount(usage.cost, usage.markup_percent), currency)
     return ProposedLine(
         type=USAGE,
         description=usage.description,

@@ -62,7 +62,7 @@ class BillingSettings:
 
     generate_refunds: bool = False
     invoice_date_basis: str = "cycle"  # "cycle" | "generation"
-    cli_weekday: int = 4  # Monday = 0 ... Friday = 4 (default Friday)
+    change_log_weekday: int = 4  # Monday = 0 ... Friday = 4 (default Friday)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import datetime as dt
 
 from django.db import transaction
 
-from seatline.invoicing.runs import cli_contract_ids, due_contract_ids
+from seatline.invoicing.runs import change_log_contract_ids, due_contract_ids
 from seatline.jobs.services import enqueue
 from seatline.jobs.worker import Worker
 from seatline.subscriptions.models import ScheduledLicenseChangeLog
@@ -32,8 +32,8 @@ def _has_due_contracts(run_date: dt.date) -> bool:
     return bool(due_contract_ids(run_date=run_date))
 
 
-def _has_cli_contracts(run_date: dt.date) -> bool:
-    return bool(cli_contract_ids(run_date=run_date))
+def _has_change_log_contracts(run_date: dt.date) -> bool:
+    return bool(change_log_contract_ids(run_date=run_date))
 
 
 # A step whose job would only find nothing to do (and end Not Applicable) is not enqueued: the
@@ -42,7 +42,7 @@ def _has_cli_contracts(run_date: dt.date) -> bool:
 HAS_WORK = {
     "merge_scheduled_license_change_log": _has_due_merges,
     "invoice_run": _has_due_contracts,
-    "change_log_invoice_run": _has_cli_contracts,
+    "change_log_invoice_run": _has_change_log_contracts,
 }
 
 

@@ -31,7 +31,7 @@ from seatline.invoicing.models import Invoice, InvoiceKind, InvoiceLine, Invoice
 from seatline.invoicing.numbering import next_number
 from seatline.invoicing.runs import (
     ContractRunResult,
-    cli_contract_ids,
+    change_log_contract_ids,
     due_contract_ids,
     run_change_log_for_contract,
     run_contract,
@@ -41,7 +41,7 @@ from seatline.subscriptions.lock_objects import lock_contract
 
 __all__ = [
     "ContractRunResult",
-    "cli_contract_ids",
+    "change_log_contract_ids",
     "create_credit_note",
     "due_contract_ids",
     "generate_change_log_invoice",

@@ -57,7 +57,7 @@ def billing_settings(config: Configuration | None = None) -> BillingSettings:
     return BillingSettings(
         generate_refunds=config.generate_refunds,
         invoice_date_basis=config.invoice_date_basis,
-        cli_weekday=int(config.cli_weekday),
+        change_log_weekday=int(config.change_log_weekday),
     )
 
 

@@ -157,7 +157,7 @@ class ScenarioRun:
         config.time_zone = wanted.time_zone
         config.generate_refunds = wanted.generate_refunds
         config.invoice_date_basis = wanted.invoice_date_basis
-        config.cli_weekday = wanted.cli_weekday_number
+        config.change_log_weekday = wanted.change_log_weekday_number
         config.auto_issue_invoices = True
         config.save()
 

@@ -45,11 +45,11 @@ class Settings:
     time_zone: str = "UTC"
     generate_refunds: bool = False
     invoice_date_basis: str = "cycle"
-    cli_weekday: str = "friday"
+    change_log_weekday: str = "friday"
 
     @property
-    def cli_weekday_number(self) -> int:
-        return WEEKDAYS.index(self.cli_weekday)
+    def change_log_weekday_number(self) -> int:
+        return WEEKDAYS.index(self.change_log_weekday)
 
 
 @dataclass(frozen=True)
@@ -198,12 +198,19 @@ def _unique(items: tuple, top, section: str) -> None:  # type: ignore[no-untyped
 
 
 def _settings(node: Node) -> Settings:
-    m = node.mapping({"time_zone", "generate_refunds", "invoice_date_basis", "cli_weekday"})
+    m = node.mapping(
+        {"time_zone", "generate_refunds", "invoice_date_basis", "change_log_weekday", "cli_weekday"}
+    )
+    # `cli_weekday` is the published name of the key (scenario format 1); `change_log_weekday`
+    # says the same without the "CLI" abbreviation. One of them, not both.
+    if "change_log_weekday" in m and "cli_weekday" in m:
+        raise m.items["cli_weekday"].error("give change_log_weekday or its older name cli_weekday, not both")
+    weekday_key = "cli_weekday" if "cli_weekday" in m else "change_log_weekday"
     return Settings(
         time_zone=m.get("time_zone", _time_zone, "UTC"),
         generate_refunds=m.get("generate_refunds", Node.boolean, False),
         invoice_date_basis=m.get("invoice_date_basis", lambda n: n.enum(("cycle", "generation")), "cycle"),
-        cli_weekday=m.get("cli_weekday", _weekday, "friday"),
+        change_log_weekday=m.get(weekday_key, _weekday, "friday"),
     )
 
 

@@ -102,6 +102,8 @@ def create_subscription(
         term_months = product.default_term_months if product is not None else 12
     if term_months < 1:
         raise SeatlineError("invalid_term", "term_months must be at least 1", field="term_months")
+    # None: usage takes the configuration's default markup; an explicit 0 is no markup.
+    markup = None if markup_percent is None else percent(markup_percent, field="markup_percent")
     with transaction.atomic():
         contract = lock_contract(contract.pk)
         subscription = Subscription.objects.create(
@@ -120,7 +122,7 @@ def create_subscription(
             qrw_days=qrw_days,
             term_months=term_months,
             taxable=taxable,
-            markup_percent=markup_percent if markup_percent is not None else Decimal(0),
+            markup_percent=markup,
             provider=provider,
             provider_account=provider_account,
         )

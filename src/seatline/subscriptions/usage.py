@@ -30,7 +30,8 @@ def record_usage(
     description: str = "",
     confirmed: bool = True,
 ) -> UsageRecord:
-    """A usage record with the markup in force now (the subscription's, else the global default)."""
+    """A usage record with the markup in force now: `markup_percent`, else the subscription's (an
+    explicit 0 included), else (the subscription has none) the configuration's default."""
     cost = money(cost, field="cost", code="invalid_amount")
     if period_end < period_start:
         raise SeatlineError("invalid_date", "the usage period ends before it starts", field="period_end")
@@ -39,7 +40,11 @@ def record_usage(
     with transaction.atomic():
         locked = lock_subscription(subscription.pk)
         if markup_percent is None:
-            markup_percent = locked.markup_percent or configuration().default_markup_percent
+            markup_percent = (
+                locked.markup_percent
+                if locked.markup_percent is not None  # an explicit 0 % is no markup
+                else configuration().default_markup_percent
+            )
         before = uninvoiced_usage_amount(locked)
         usage = UsageRecord.objects.create(
             subscription=locked,
