@@ -205,6 +205,7 @@ def test_cli_parser_defaults() -> None:
 
 def test_management_command_arguments() -> None:
     from django.core.management import CommandError
+
     from seatline.demo.management.commands.simulator import Command
 
     parser = Command().create_parser("seatline", "simulator")

@@ -131,3 +131,61 @@ class ServiceActionsMixin:
     def done(self, request: HttpRequest, obj: Any, message: str) -> HttpResponseRedirect:
         messages.success(request, message)
         return HttpResponseRedirect(self.change_url(obj))
+
+
+class CreatedByServiceMixin:
+    """An admin whose rows are added by a service and are read-only afterwards.
+
+    The add form shows `add_fields`; when it is valid, `create_with_service(data)` (the app's
+    service: validation, locks, audit, jobs) writes the row, and a refusal (SeatlineError) shows on
+    its field with nothing saved. Existing rows are never changed by hand: their change page is a
+    read-only view (`has_change_permission` is False for an object), so flags such as billed /
+    invoiced / status cannot be edited, and they cannot be deleted.
+    """
+
+    add_fields: Sequence[str] = ()
+
+    def create_with_service(self, data: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return list(self.add_fields)
+        return super().get_fields(request, obj)  # type: ignore[misc]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)  # type: ignore[misc]
+        if obj is not None:
+            return form
+        model_admin = self
+
+        class CreateThroughService(form):  # type: ignore[valid-type, misc]
+            created: Any = None
+
+            def clean(self) -> dict[str, Any]:
+                data = super().clean()
+                if self.errors:
+                    return data
+                values = {name: value for name, value in data.items() if value not in (None, "")}
+                try:
+                    with acting_as(request.user.get_username()):
+                        self.created = model_admin.create_with_service(values)
+                except SeatlineError as error:
+                    add_service_error(self, error)
+                return data
+
+        return CreateThroughService
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        created = form.created
+        obj.pk = created.pk
+        obj._state.adding = False
+        obj.refresh_from_db()
+        if hasattr(obj, "_audit_values"):
+            obj._audit_loaded = obj._audit_values()
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)  # type: ignore[misc]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -11,9 +11,9 @@ from seatline.configuration.models import Configuration
 from seatline.errors import SeatlineError
 from seatline.invoicing.models import Invoice
 from seatline.invoicing.services import create_credit_note
-from seatline.payments.services import record_payment
 from seatline.payments.models import Payment
 from seatline.payments.selectors import paid_amount
+from seatline.payments.services import record_payment
 
 
 @pytest.mark.django_db
