@@ -18,6 +18,7 @@ from seatline.audit.services import history
 
 __all__ = [
     "ReadOnlyInline",
+    "ReadOnlyRowsMixin",
     "SeatlineAdmin",
     "SeatlineStackedInline",
     "SeatlineTabularInline",
@@ -72,6 +73,15 @@ class SeatlineAdmin(ModelAdmin):
 
 def _is_audited(obj: models.Model) -> bool:
     return isinstance(obj, AuditedModel)
+
+
+class ReadOnlyRowsMixin:
+    """An admin of rows that only the services write: an object's change page is a read-only view
+    (saving it unchanged would still log a change); the model-level change permission, which bulk
+    actions and service actions need, stays."""
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and bool(super().has_change_permission(request, obj))  # type: ignore[misc]
 
 
 class SeatlineTabularInline(TabularInline):

@@ -21,6 +21,7 @@ from django.urls import path, reverse
 from unfold.decorators import action
 
 from seatline.audit.context import acting_as
+from seatline.common.admin import ReadOnlyRowsMixin
 from seatline.errors import SeatlineError
 
 TEMPLATE = "seatline/admin/action_form.html"
@@ -39,7 +40,7 @@ def add_service_error(form: forms.Form, error: SeatlineError) -> None:
 def detail_action(name: str, label: str) -> Any:
     """An unfold detail action (a button on the change form) that opens the action's page."""
 
-    @action(description=label, url_path=f"go-{name}", permissions=["change"])
+    @action(description=label, url_path=f"go-{name}", permissions=["service_action"])
     def open_page(model_admin: Any, request: HttpRequest, object_id: str) -> HttpResponse:
         return HttpResponseRedirect(model_admin.action_url(name, object_id))
 
@@ -67,6 +68,11 @@ class ServiceActionsMixin:
             names.append(button.__name__)
         cls.actions_detail = tuple(names)  # type: ignore[attr-defined]
 
+    def has_service_action_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """A service action needs the model's change permission, not the change form's: rows that
+        only services write have a read-only change form and still their actions."""
+        return bool(self.has_change_permission(request))  # type: ignore[attr-defined]
+
     def action_url(self, name: str, object_id: Any) -> str:
         meta = self.model._meta  # type: ignore[attr-defined]
         return reverse(f"admin:{meta.app_label}_{meta.model_name}_do_{name}", args=[object_id])
@@ -90,7 +96,7 @@ class ServiceActionsMixin:
     def _action_view(self, handler: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         def view(request: HttpRequest, object_id: str) -> HttpResponse:
             obj = get_object_or_404(self.model, pk=object_id)  # type: ignore[attr-defined]
-            if not self.has_change_permission(request, obj):  # type: ignore[attr-defined]
+            if not self.has_service_action_permission(request, obj):
                 raise PermissionDenied
             with acting_as(request.user.get_username()):
                 return handler(request, obj)
@@ -133,7 +139,7 @@ class ServiceActionsMixin:
         return HttpResponseRedirect(self.change_url(obj))
 
 
-class CreatedByServiceMixin:
+class CreatedByServiceMixin(ReadOnlyRowsMixin):
     """An admin whose rows are added by a service and are read-only afterwards.
 
     The add form shows `add_fields`; when it is valid, `create_with_service(data)` (the app's
@@ -183,9 +189,6 @@ class CreatedByServiceMixin:
         obj.refresh_from_db()
         if hasattr(obj, "_audit_values"):
             obj._audit_loaded = obj._audit_values()
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return obj is None and super().has_change_permission(request, obj)  # type: ignore[misc]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

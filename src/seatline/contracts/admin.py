@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from seatline.common.admin import ReadOnlyInline, SeatlineAdmin, date_range
+from seatline.common.admin import ReadOnlyInline, ReadOnlyRowsMixin, SeatlineAdmin, date_range
 from seatline.common.admin_actions import add_service_error
 from seatline.contracts import services
 from seatline.contracts.models import BillingContract, BillingSchedule
@@ -112,11 +112,9 @@ class BillingContractAdmin(SeatlineAdmin):
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         form = super().get_form(request, obj, change=change, **kwargs)
 
-        class ThroughServices(form):  # type: ignore[valid-type, misc]
-            """The contract is written by the service when the form is valid; its refusal is a
-            form error (nothing changed)."""
-
-            saved: BillingContract | None = None
+        class CheckedByServices(form):  # type: ignore[valid-type, misc]
+            """The service checks the input with the form (its refusal is a form error, nothing
+            written); `save_model` then writes through the service."""
 
             def clean(self) -> dict[str, Any]:
                 data = super().clean()
@@ -124,22 +122,30 @@ class BillingContractAdmin(SeatlineAdmin):
                     return data
                 try:
                     if self.instance.pk is None:
-                        self.saved = services.create_contract(
-                            **{name: value for name, value in data.items() if value is not None}
-                        )
+                        services.new_contract(**self.service_values())
                     else:
-                        self.saved = services.update_contract(
-                            contract=self.instance,
-                            changes={name: data[name] for name in self.changed_data if name in data},
-                        )
+                        services.check_changes(contract=self.instance, changes=self.service_changes())
                 except SeatlineError as error:
                     add_service_error(self, error)
                 return data
 
-        return ThroughServices
+            def service_values(self) -> dict[str, Any]:
+                return {name: value for name, value in self.cleaned_data.items() if value is not None}
+
+            def service_changes(self) -> dict[str, Any]:
+                return {
+                    name: self.cleaned_data[name] for name in self.changed_data if name in self.cleaned_data
+                }
+
+        return CheckedByServices
 
     def save_model(self, request: HttpRequest, obj: BillingContract, form: Any, change: bool) -> None:
-        saved = form.saved
+        if change:
+            saved = services.update_contract(
+                contract=BillingContract.objects.get(pk=obj.pk), changes=form.service_changes()
+            )
+        else:
+            saved = services.create_contract(**form.service_values())
         obj.pk = saved.pk
         obj._state.adding = False
         obj.refresh_from_db()
@@ -154,7 +160,7 @@ class BillingContractAdmin(SeatlineAdmin):
 
 
 @admin.register(BillingSchedule)
-class BillingScheduleAdmin(SeatlineAdmin):
+class BillingScheduleAdmin(ReadOnlyRowsMixin, SeatlineAdmin):
     list_display = ("contract", "cycle_start", "cycle_end", "schedule_date", "status", "invoice", "run_type")
     list_filter = ("status", "run_type", date_range("cycle_start"), date_range("schedule_date"))
     search_fields = ("contract__name", "contract__account__name", "message")

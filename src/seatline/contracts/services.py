@@ -88,6 +88,43 @@ def create_contract(
 ) -> BillingContract:
     """A new billing contract of `account` (a `customers.Account`); its currency defaults to the
     account's. Its next invoice date is computed by the job enqueued here."""
+    # Every parameter but audit_message, as given (this is the first statement: locals() holds them).
+    contract = new_contract(**{name: value for name, value in locals().items() if name != "audit_message"})
+    with transaction.atomic():
+        contract.save()  # audited: the create record lists every field
+        if audit_message:
+            record(contract, "contract_created", message=audit_message)
+        _enqueue_next_invoice_date(contract)
+    return contract
+
+
+def new_contract(
+    *,
+    account: models.Model,
+    name: str,
+    start_date: dt.date,
+    type: str = ContractType.RECURRING,
+    frequency: str = "",
+    policy: str = "advance",
+    prorate_unit: str = "days",
+    currency: str | None = None,
+    end_date: dt.date | None = None,
+    auto_renew: bool = False,
+    renewal_term_months: int | None = None,
+    payment_terms: str = "net30",
+    process_refunds: str = "use_global",
+    invoice_offset_days: int = 1,
+    change_log_invoices: str = "",
+    discount_percent: Decimal = Decimal(0),
+    minimum_commitment: Decimal = Decimal(0),
+    price_list: models.Model | None = None,
+    primary_billing_contact: models.Model | None = None,
+    no_automatic_indexation: bool = False,
+    status: str = BillingContract.Status.ACTIVE,
+    terminated_on: dt.date | None = None,
+) -> BillingContract:
+    """The contract `create_contract` would save, validated and unsaved (a form checks its input
+    with it before anything is written)."""
     contract = BillingContract(
         account=account,
         name=name,
@@ -113,19 +150,32 @@ def create_contract(
         terminated_on=terminated_on,
     )
     _validate(contract)
-    with transaction.atomic():
-        contract.save()  # audited: the create record lists every field
-        if audit_message:
-            record(contract, "contract_created", message=audit_message)
-        _enqueue_next_invoice_date(contract)
     return contract
 
 
 def update_contract(*, contract: BillingContract, changes: Mapping[str, Any]) -> BillingContract:
     """Apply `changes` (field name -> new value) to `contract`, all or nothing.
 
-    Refused (nothing changed): a field that is not editable (`invalid_field`), invalid values
-    (`invalid_contract`, naming the field), and a change of a locked term once a cycle is invoiced
+    Refused (nothing changed): see `check_changes`.
+    """
+    with transaction.atomic():
+        locked = BillingContract.objects.select_for_update().get(pk=contract.pk)
+        changed = check_changes(contract=locked, changes=changes)
+        if changed:
+            for name, value in changed.items():
+                setattr(locked, name, value)
+            locked.save()  # audited: the update record lists the changed fields
+            if NEXT_INVOICE_DATE_INPUTS & set(changed):
+                _enqueue_next_invoice_date(locked)
+    contract.refresh_from_db()
+    return contract
+
+
+def check_changes(*, contract: BillingContract, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The changes that differ from `contract`, if `update_contract` would accept them; writes nothing.
+
+    Refused: a field that is not editable (`invalid_field`), invalid values (`invalid_contract`,
+    naming the field), and a change of a locked term once a cycle is invoiced
     (`contract_terms_locked`).
     """
     unknown = sorted(set(changes) - EDITABLE_FIELDS)
@@ -133,31 +183,25 @@ def update_contract(*, contract: BillingContract, changes: Mapping[str, Any]) ->
         raise SeatlineError(
             "invalid_field", f"{unknown[0]} cannot be changed on a billing contract", field=unknown[0]
         )
-    with transaction.atomic():
-        locked = BillingContract.objects.select_for_update().get(pk=contract.pk)
-        changed = {
-            name: value
-            for name, value in changes.items()
-            if _value(locked, name) != _raw(value, locked, name)
-        }
-        terms = [name for name in LOCKED_TERMS if name in changed]
-        if terms and is_invoiced(locked):
-            raise SeatlineError(
-                "contract_terms_locked",
-                f"the {terms[0].replace('_', ' ')} of {locked} cannot change: a billing cycle is already "
-                "invoiced (create a new contract for new terms)",
-                field=terms[0],
-            )
-        if not changed:
-            return locked
+    changed = {
+        name: value
+        for name, value in changes.items()
+        if _value(contract, name) != _raw(value, contract, name)
+    }
+    terms = [name for name in LOCKED_TERMS if name in changed]
+    if terms and is_invoiced(contract):
+        raise SeatlineError(
+            "contract_terms_locked",
+            f"the {terms[0].replace('_', ' ')} of {contract} cannot change: a billing cycle is already "
+            "invoiced (create a new contract for new terms)",
+            field=terms[0],
+        )
+    if changed:
+        candidate = BillingContract.objects.get(pk=contract.pk)
         for name, value in changed.items():
-            setattr(locked, name, value)
-        _validate(locked)
-        locked.save()  # audited: the update record lists the changed fields
-        if NEXT_INVOICE_DATE_INPUTS & set(changed):
-            _enqueue_next_invoice_date(locked)
-    contract.refresh_from_db()
-    return contract
+            setattr(candidate, name, value)
+        _validate(candidate)
+    return changed
 
 
 def is_invoiced(contract: BillingContract) -> bool:

@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from seatline.common.admin import ReadOnlyInline, SeatlineAdmin, date_range, extend_admin
+from seatline.common.admin import ReadOnlyInline, ReadOnlyRowsMixin, SeatlineAdmin, date_range, extend_admin
 from seatline.common.admin_actions import CreatedByServiceMixin
 from seatline.contracts.models import BillingContract
 from seatline.errors import SeatlineError
@@ -202,7 +202,7 @@ class SubscriptionAdmin(SubscriptionActionsMixin, SeatlineAdmin):
 
 
 @admin.register(LicenseChangeLog)
-class LicenseChangeLogAdmin(SeatlineAdmin):
+class LicenseChangeLogAdmin(ReadOnlyRowsMixin, SeatlineAdmin):
     """Change logs are read-only; the providers app adds its provisioning actions (`providers.admin`)."""
 
     list_display = (
