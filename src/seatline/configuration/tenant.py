@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """The tenant's time zone, read from the Configuration row and cached briefly per process.
 
-Billing dates are dates in this zone (billing-rules 1). The `TIME_ZONE` environment variable is
+Billing dates are dates in this zone (docs/billing.md 1). The `TIME_ZONE` environment variable is
 the default for a new installation; the back office's Configuration then decides. Saving the
 Configuration forgets this process's cache at once; other processes see a change within
 `TTL_SECONDS`.

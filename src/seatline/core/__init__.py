@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Seatline's pure billing core (billing-rules.md): no Django, snapshots in, proposals out."""
+"""Seatline's pure billing core (docs/billing.md): no Django, snapshots in, proposals out."""
 
 from seatline.core.invariants import check_proposal
 from seatline.core.money import minor_units, quantize, to_fraction, usage_amount

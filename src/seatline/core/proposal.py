@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """Documents the core proposes: regular / manual, change-log and non-recurring invoices.
 
-Sections 3, 6, 8 and 9 of billing-rules. Every function is pure: snapshots and "today" in, a
+Sections 3, 6, 8 and 9 of docs/billing.md. Every function is pure: snapshots and "today" in, a
 `Proposal` out (no lines: create nothing). The invariants of `invariants.py` are checked on
 every proposal before it is returned.
 """

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Contract cycles, generation, invoice and due dates (billing-rules sections 2, 3 and 8).
+"""Contract cycles, generation, invoice and due dates (docs/billing.md sections 2, 3 and 8).
 
 Decisions where the rules leave room:
 

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """One day's scheduled billing work, run to completion in this process.
 
-`run_nightly(run_date=D)` is what the scheduler fires for D (billing-rules 3: scheduled-change
+`run_nightly(run_date=D)` is what the scheduler fires for D (docs/billing.md 3: scheduled-change
 merges, then regular invoices by contract, then change-log invoices by contract), executed
 through the job system by an embedded worker: each step is enqueued (deduplicated by date) and
 run until idle before the next one is enqueued, so the order holds. `seatline simulate` calls it

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""The simulation's JSON output (scenarios.md "Output"), read back from the database."""
+"""The simulation's JSON output (docs/scenarios.md "Output"), read back from the database."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from seatline.invoicing.models import Invoice
 from seatline.subscriptions.models import ScheduledLicenseChangeLog, Subscription
 
 # Documents of one day: manual ones (user actions, in their order), then regular ones by
-# contract id, then change-log ones by contract id (billing-rules 3); credit notes last.
+# contract id, then change-log ones by contract id (docs/billing.md 3); credit notes last.
 KIND_RANK = {"manual": 0, "regular": 1, "change_log": 2, "credit_note": 3}
 
 

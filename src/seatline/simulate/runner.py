@@ -104,7 +104,7 @@ class ScenarioRun:
         return self._output()
 
     def _collect_documents(self) -> None:
-        """Append the documents created since the last call, in billing-rules 3 order."""
+        """Append the documents created since the last call, in docs/billing.md 3 order."""
         new = list(
             Invoice.objects.filter(id__gt=self._last_invoice_id).values_list("id", "kind", "contract_id")
         )

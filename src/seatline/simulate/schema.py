@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""The scenario file (docs: /work/shared/spec/scenarios.md), validated strictly into frozen dataclasses.
+"""The scenario file (docs/scenarios.md), validated strictly into frozen dataclasses.
 
 Unknown keys, wrong types, bad dates, unknown enum values, references to undeclared ids and
 missing required keys are `ScenarioError`s naming the key path and the line. Amounts are read

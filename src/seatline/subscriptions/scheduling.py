@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Scheduled license changes (SLCL) and price indexation (billing-rules section 9)."""
+"""Scheduled license changes (SLCL) and price indexation (docs/billing.md section 9)."""
 
 from __future__ import annotations
 

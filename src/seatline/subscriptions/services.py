@@ -253,7 +253,7 @@ def add_nri(
     product: Product | None = None,
     unit_cost: Decimal = Decimal(0),
 ) -> NonRecurringItem:
-    """A non-recurring item, billed on the contract's next eligible document (billing-rules 9)."""
+    """A non-recurring item, billed on the contract's next eligible document (docs/billing.md 9)."""
     quantity = money(quantity, field="quantity", code="invalid_quantity", positive=True)
     unit_price = money(unit_price, field="unit_price")
     unit_cost = money(unit_cost, field="unit_cost")

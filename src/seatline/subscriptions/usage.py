@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Usage records (billing-rules section 9): billed in arrears on the next regular invoice."""
+"""Usage records (docs/billing.md section 9): billed in arrears on the next regular invoice."""
 
 from __future__ import annotations
 

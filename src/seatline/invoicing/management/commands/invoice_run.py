@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """`seatline invoice-run --date YYYY-MM-DD [--contract ID] [--dry-run]`.
 
-Runs one day's billing work through the services, in order (billing-rules 3): scheduled-change
+Runs one day's billing work through the services, in order (docs/billing.md 3): scheduled-change
 merges, regular invoices by contract, change-log invoices by contract; then prints a summary.
 With --dry-run everything runs inside a transaction that is rolled back: the printed documents
 are exactly what the run would create, and nothing is written.
