@@ -105,6 +105,12 @@ def _complete_the_data() -> None:
     record_payment(invoice=invoice, amount=Decimal("1.00"), date=TODAY)
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    """The admin user of every test is created with a cheap hash (the walk is about the admin)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def client(walk_data: None, admin_client: Client) -> Iterator[Client]:
     with clock.frozen(TODAY):
