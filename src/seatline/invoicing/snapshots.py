@@ -29,6 +29,7 @@ from seatline.core.types import (
 )
 from seatline.customers.models import Account
 from seatline.invoicing.models import InvoiceKind, InvoiceLine, InvoiceStatus
+from seatline.subscriptions.lock_objects import lock_contract
 from seatline.subscriptions.models import LicenseChangeLog, NonRecurringItem, Subscription, UsageRecord
 from seatline.taxes.countries import resolve_country
 from seatline.taxes.models import TaxCategory, TaxRateGroup
@@ -343,8 +344,6 @@ def prefetched(contract_ids: Sequence[int]) -> Iterator[dict[int, ContractState]
 def locked_contract(contract_id: int) -> BillingContract:
     """The contract row locked for this transaction: the one `prefetched` locked (once), else
     `lock_contract`."""
-    from seatline.subscriptions.lock_objects import lock_contract
-
     pending = _prefetched.get()
     if pending is not None:
         contract = pending.contracts.pop(contract_id, None)
