@@ -4,6 +4,12 @@
 Every "now" and "today" in Seatline comes from here, so tests, previews and `seatline simulate`
 can move time. An override is kept in a context variable (per thread / task) with a process-wide
 fallback, so a simulation can move time for everything it runs in its own process.
+
+This module imports no Django and no app: it sits below every app. The tenant's time zone (where
+billing dates are dates) is read by a provider the configuration app installs in its
+`AppConfig.ready()` (`set_time_zone_provider`); without one (a pure use, Django not set up) the
+zone is UTC. A provider that cannot read the zone raises `TimeZoneUnavailable`: the clock never
+guesses another zone.
 """
 
 from __future__ import annotations
@@ -16,9 +22,16 @@ from zoneinfo import ZoneInfo
 
 UTC = dt.UTC
 NowFunc = Callable[[], dt.datetime]
+TimeZoneProvider = Callable[[], str]
+
+
+class TimeZoneUnavailable(RuntimeError):
+    """The tenant's time zone cannot be read (e.g. the database is not migrated yet)."""
+
 
 _context_override: ContextVar[NowFunc | None] = ContextVar("seatline_clock", default=None)
 _process_override: NowFunc | None = None
+_time_zone_provider: TimeZoneProvider | None = None
 
 
 def _system_now() -> dt.datetime:
@@ -34,15 +47,18 @@ def now() -> dt.datetime:
     return value.astimezone(UTC)
 
 
+def set_time_zone_provider(provider: TimeZoneProvider | None) -> None:
+    """Install (or with None remove) the function that answers the tenant's time zone."""
+    global _time_zone_provider
+    _time_zone_provider = provider
+
+
 def default_time_zone() -> str:
-    """The tenant's time zone: Configuration.time_zone (cached), else the TIME_ZONE setting, else UTC."""
-    from django.apps import apps
-
-    if not apps.ready:  # Django not set up: a pure use of the clock
-        return "UTC"
-    from seatline.configuration.tenant import tenant_time_zone
-
-    return tenant_time_zone()
+    """The tenant's time zone: the installed provider's answer (Configuration.time_zone), else UTC
+    when no provider is installed (the clock used without Django). Raises `TimeZoneUnavailable`
+    when the provider cannot read it."""
+    provider = _time_zone_provider
+    return provider() if provider is not None else "UTC"
 
 
 def today(time_zone: str | None = None) -> dt.date:

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""The compare rules of `seatline simulate` output (docs: shared spec scenarios.md, "compare rules").
+"""The compare rules of `seatline simulate` output (docs/scenarios.md, "compare rules").
 
 `compare(expected, actual)` returns human-readable differences; an empty list means equal.
 

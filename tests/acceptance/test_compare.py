@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""The acceptance compare function itself (scenarios.md, compare rules)."""
+"""The acceptance compare function itself (docs/scenarios.md, compare rules)."""
 
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ def _expected() -> dict:
 
 
 def _actual() -> dict:
-    """What a simulator prints: every key of scenarios.md, a superset of the expected file."""
+    """What a simulator prints: every key of docs/scenarios.md, a superset of the expected file."""
     actual = copy.deepcopy(_expected())
     for n, inv in enumerate(actual["invoices"], start=1):
         inv.update(seq=n, number=f"INV-{n:06d}", status="billed", currency="USD", balance=inv["total"])

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """Acceptance: every scenario file here, run through `seatline simulate`, matches its expected output.
 
-The `*.expected.json` files are the oracle: computed by hand from billing-rules.md (each YAML
+The `*.expected.json` files are the oracle: computed by hand from docs/billing.md (each YAML
 starts with the computation), never from Seatline's own output. See README.md.
 """
 

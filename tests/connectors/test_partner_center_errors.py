@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from seatline.connectors.errors import ProviderError, error_for_provider_code, parse_provider_code
+from seatline.connectors.errors import ProviderError
 from seatline.connectors.partner_center.client import error_from_response
+from seatline.connectors.partner_center.errors import error_for_code as error_for_provider_code
+from seatline.connectors.partner_center.errors import parse_code as parse_provider_code
 from seatline.errors import SeatlineError
 
 

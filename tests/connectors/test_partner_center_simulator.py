@@ -382,7 +382,7 @@ def test_unbilled_lines_of_the_current_period(sim: Sim, connector: PartnerCenter
     assert (line.charge_start, line.charge_end, line.billing_frequency) == (
         dt.date(2026, 3, 2),
         dt.date(2026, 4, 1),
-        "",  # billingFrequency is blank on unbilled rows (reference-providers.md 3.5)
+        "",  # billingFrequency is blank on unbilled rows (as Partner Center sends them)
     )
 
 

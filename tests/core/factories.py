@@ -11,7 +11,7 @@ from decimal import Decimal
 from seatline.core import (
     billed_lines_of,
     due_cycles,
-    is_cli_day,
+    is_change_log_day,
     propose_change_log,
     propose_regular,
 )
@@ -155,7 +155,7 @@ class Driver:
             )
             self.invoiced.add(cycle.start)
             self._record(proposal)
-        if is_cli_day(self.terms, day, self.settings):
+        if is_change_log_day(self.terms, day, self.settings):
             nris = [n for n in self.nris if n.id not in self.billed_nris]
             self._record(
                 propose_change_log(

@@ -12,7 +12,7 @@ from seatline.core import (
     due_date_for,
     generation_date,
     invoice_date_for,
-    is_cli_day,
+    is_change_log_day,
     term_end_on,
 )
 from seatline.core.types import BillingSettings, Cycle
@@ -151,12 +151,12 @@ def test_due_cycles_catch_up_oldest_first() -> None:
     assert due_cycles(arrears, run_date=D(2024, 1, 31), invoiced_starts=frozenset()) == []
 
 
-def test_is_cli_day() -> None:
+def test_is_change_log_day() -> None:
     friday, saturday = D(2024, 1, 5), D(2024, 1, 6)
     s = BillingSettings()
     weekly = terms(frequency="annual", change_log_invoices="weekly")
-    assert is_cli_day(weekly, friday, s) and not is_cli_day(weekly, saturday, s)
-    assert is_cli_day(weekly, saturday, BillingSettings(cli_weekday=5))
+    assert is_change_log_day(weekly, friday, s) and not is_change_log_day(weekly, saturday, s)
+    assert is_change_log_day(weekly, saturday, BillingSettings(change_log_weekday=5))
     monthly = terms(frequency="annual", change_log_invoices="monthly")
-    assert is_cli_day(monthly, D(2024, 2, 1), s) and not is_cli_day(monthly, friday, s)
-    assert not is_cli_day(terms(change_log_invoices="off"), friday, s)
+    assert is_change_log_day(monthly, D(2024, 2, 1), s) and not is_change_log_day(monthly, friday, s)
+    assert not is_change_log_day(terms(change_log_invoices="off"), friday, s)

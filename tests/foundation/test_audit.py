@@ -75,7 +75,7 @@ CONFIG_FORM = {
     "seller_tax_id": "",
     "invoice_date_basis": "cycle",
     "auto_issue_invoices": "on",
-    "cli_weekday": "4",
+    "change_log_weekday": "4",
     "invoice_number_format": "INV-{number:06d}",
     "credit_note_number_format": "CN-{number:06d}",
     "invoicing_cycle_range": "3",
@@ -104,3 +104,28 @@ def test_admin_refuses_bad_configuration_with_a_field_error(admin_client) -> Non
     assert "unknown time zone" in errors["time_zone"][0]
     assert "{number}" in errors["invoice_number_format"][0]
     assert not history(config).filter(action="update").exists()
+
+
+def test_record_many_writes_what_record_writes_in_one_insert() -> None:
+    from seatline.audit.services import AuditEntry, record, record_many
+
+    moment = dt.datetime(2024, 3, 1, 9, 30, tzinfo=dt.UTC)
+    contract = make_contract()
+    config = Configuration.get()
+    with clock.frozen(moment), acting_as("bob"):
+        single = record(contract, "contract_reviewed", changes={"discount_percent": (0, 5)}, message="ok")
+        many = record_many(
+            [
+                AuditEntry(contract, "contract_reviewed", {"discount_percent": (0, 5)}, "ok"),
+                AuditEntry(config, "configuration_checked"),
+            ]
+        )
+    fields = ("at", "actor", "action", "content_type_id", "object_id", "object_repr", "changes", "message")
+    assert [getattr(many[0], name) for name in fields] == [getattr(single, name) for name in fields]
+    assert (many[1].action, many[1].object_id, many[1].changes, many[1].actor) == (
+        "configuration_checked",
+        "1",
+        {},
+        "bob",
+    )
+    assert AuditEvent.objects.filter(action__in=("contract_reviewed", "configuration_checked")).count() == 3

@@ -46,3 +46,30 @@ def test_today_follows_the_configured_tenant_time_zone() -> None:
         assert clock.start_of_day(dt.date(2024, 1, 1)) == dt.datetime(2024, 1, 1, 5, 0, tzinfo=dt.UTC)
     config.time_zone = "UTC"
     config.save()
+
+
+@pytest.mark.django_db
+def test_the_tenant_time_zone_is_an_error_when_the_configuration_cannot_be_read() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE configuration_configuration")  # rolled back with the test
+    with pytest.raises(clock.TimeZoneUnavailable, match="seatline migrate"):
+        clock.today()
+    assert clock.today("Europe/Paris") is not None  # an explicit zone needs no configuration
+
+
+def test_the_tenant_time_zone_is_an_error_without_database_access() -> None:
+    with pytest.raises(clock.TimeZoneUnavailable, match="cannot be read from the Configuration table"):
+        clock.today()
+
+
+def test_without_a_time_zone_provider_the_clock_is_utc() -> None:
+    from seatline.configuration.tenant import tenant_time_zone
+
+    clock.set_time_zone_provider(None)
+    try:
+        with clock.frozen(INSTANT):
+            assert clock.default_time_zone() == "UTC"
+    finally:
+        clock.set_time_zone_provider(tenant_time_zone)

@@ -36,7 +36,7 @@ from seatline.invoicing.models import Invoice, InvoiceLine, InvoiceRun, NumberSe
 from seatline.jobs.models import FINISHED_STATUSES, Job, JobStatus
 from seatline.jobs.services import enqueue
 from seatline.subscriptions.services import create_subscription
-from seatline.subscriptions.tests import factories
+from tests import billing_factories as factories
 from tests.jobs.subprocesses import ROOT, database_for_subprocesses, subprocess_env
 from tests.services import require_postgres_database, require_service
 

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Number formats of the simulation output (scenarios.md "Output")."""
+"""Number formats of the simulation output (docs/scenarios.md "Output")."""
 
 from __future__ import annotations
 

@@ -233,3 +233,32 @@ def test_tax_group_country_by_name():
     )
     assert scenario.tax_rate_groups[0].country == "US"
     assert scenario.tax_rate_groups[0].rates[0].percent == Decimal("5")
+
+
+@pytest.mark.parametrize("key", ["cli_weekday", "change_log_weekday"])
+def test_the_change_log_weekday_has_its_published_name_and_a_readable_one(key: str) -> None:
+    scenario = parse(BASE.replace("settings: {generate_refunds: true}", f"settings: {{{key}: tuesday}}"))
+    assert (scenario.settings.change_log_weekday, scenario.settings.change_log_weekday_number) == (
+        "tuesday",
+        1,
+    )
+
+
+def test_the_change_log_weekday_is_given_once() -> None:
+    error = error_of(
+        BASE.replace(
+            "settings: {generate_refunds: true}",
+            "settings: {cli_weekday: monday, change_log_weekday: friday}",
+        )
+    )
+    assert (error.key, error.line) == ("settings.cli_weekday", 1)
+    assert "not both" in error.message
+
+
+def test_amounts_and_percentages_are_read_by_the_services_rules() -> None:
+    error = error_of(BASE.replace('price: "12.00"', 'price: "12.00001"'))
+    assert (error.key, error.message) == ("subscriptions[0].price", "12.00001 has more than 4 decimals")
+    error = error_of(
+        BASE.replace("    start: 2018-01-01\n", "    start: 2018-01-01\n    discount_percent: 101\n", 1)
+    )
+    assert (error.key, error.message) == ("contracts[0].discount_percent", "101 is not between 0 and 100 %")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from seatline.providers.management.commands.simulator import Command
+from seatline.demo.management.commands.simulator import Command
 from seatline.simulators.partner_center import jsonio
 from seatline.simulators.partner_center.server import PartnerCenterSimulator, build_parser
 from tests.simulators.pc_support import START, body, buy, customer_with_mca, get_sub

@@ -206,7 +206,7 @@ def test_cli_parser_defaults() -> None:
 def test_management_command_arguments() -> None:
     from django.core.management import CommandError
 
-    from seatline.providers.management.commands.simulator import Command
+    from seatline.demo.management.commands.simulator import Command
 
     parser = Command().create_parser("seatline", "simulator")
     options = parser.parse_args(["partner-center", "--port", "8499", "--state", "var/pc.json"])

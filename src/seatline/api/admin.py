@@ -74,7 +74,9 @@ class ApiTokenAdmin(SeatlineAdmin):
         return self.has_module_permission(request)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self.has_view_permission(request, obj)
+        # Nothing on a token is editable: its page is a view (saving it would only log a change);
+        # the list's "revoke" action needs the model-level permission.
+        return obj is None and self.has_view_permission(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # revoke instead: the row stays for the audit trail

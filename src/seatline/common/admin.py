@@ -3,15 +3,28 @@
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import Any
 
+from django.contrib import admin
 from django.db import models
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from unfold.admin import ModelAdmin, StackedInline, TabularInline
 from unfold.contrib.filters.admin import RangeDateFilter
 
-__all__ = ["ReadOnlyInline", "SeatlineAdmin", "SeatlineStackedInline", "SeatlineTabularInline", "date_range"]
+from seatline.audit.mixins import AuditedModel
+from seatline.audit.services import history
+
+__all__ = [
+    "ReadOnlyInline",
+    "ReadOnlyRowsMixin",
+    "SeatlineAdmin",
+    "SeatlineStackedInline",
+    "SeatlineTabularInline",
+    "date_range",
+    "extend_admin",
+]
 
 
 def date_range(field: str) -> tuple[str, type[RangeDateFilter]]:
@@ -38,8 +51,6 @@ class SeatlineAdmin(ModelAdmin):
 
     @staticmethod
     def _trail_rows(obj: models.Model, limit: int) -> list[tuple[str, str, str, str]]:
-        from seatline.audit.services import history
-
         rows = []
         for event in history(obj)[:limit]:
             changes = "; ".join(f"{name}: {old} -> {new}" for name, (old, new) in event.changes.items())
@@ -61,9 +72,16 @@ class SeatlineAdmin(ModelAdmin):
 
 
 def _is_audited(obj: models.Model) -> bool:
-    from seatline.audit.mixins import AuditedModel
-
     return isinstance(obj, AuditedModel)
+
+
+class ReadOnlyRowsMixin:
+    """An admin of rows that only the services write: an object's change page is a read-only view
+    (saving it unchanged would still log a change); the model-level change permission, which bulk
+    actions and service actions need, stays."""
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and bool(super().has_change_permission(request, obj))  # type: ignore[misc]
 
 
 class SeatlineTabularInline(TabularInline):
@@ -83,3 +101,29 @@ class ReadOnlyInline(SeatlineTabularInline):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+def extend_admin(model: type[models.Model], mixin: type, *, site: admin.AdminSite | None = None) -> type:
+    """Re-register `model`'s admin with `mixin` in front: how an app contributes actions, bulk
+    actions (`extra_actions`) and inlines (`extra_inlines`) to the admin of an app below it
+    without that app importing it (called from the upper app's `admin.py`).
+
+    Service actions (`service_actions`) of the mixin add up with the admin's own
+    (`ServiceActionsMixin`). Several apps may extend the same admin: each wraps the one registered
+    before it, so none needs to know the others.
+    """
+    site = site or admin.site
+    import_module(f"{model._meta.app_config.name}.admin")  # its own admin registers first
+    current = site.get_model_admin(model)
+    base = type(current)
+    attrs: dict[str, Any] = {"__module__": mixin.__module__, "__doc__": base.__doc__}
+    extra_actions = tuple(mixin.__dict__.get("extra_actions", ()))
+    if extra_actions:
+        attrs["actions"] = (*(base.actions or ()), *extra_actions)
+    extra_inlines = tuple(mixin.__dict__.get("extra_inlines", ()))
+    if extra_inlines:
+        attrs["inlines"] = (*base.inlines, *extra_inlines)
+    extended = type(base.__name__, (mixin, base), attrs)
+    site.unregister(model)
+    site.register(model, extended)
+    return extended

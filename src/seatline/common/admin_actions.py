@@ -21,6 +21,7 @@ from django.urls import path, reverse
 from unfold.decorators import action
 
 from seatline.audit.context import acting_as
+from seatline.common.admin import ReadOnlyRowsMixin
 from seatline.errors import SeatlineError
 
 TEMPLATE = "seatline/admin/action_form.html"
@@ -39,7 +40,7 @@ def add_service_error(form: forms.Form, error: SeatlineError) -> None:
 def detail_action(name: str, label: str) -> Any:
     """An unfold detail action (a button on the change form) that opens the action's page."""
 
-    @action(description=label, url_path=f"go-{name}", permissions=["change"])
+    @action(description=label, url_path=f"go-{name}", permissions=["service_action"])
     def open_page(model_admin: Any, request: HttpRequest, object_id: str) -> HttpResponse:
         return HttpResponseRedirect(model_admin.action_url(name, object_id))
 
@@ -48,16 +49,29 @@ def detail_action(name: str, label: str) -> Any:
 
 
 class ServiceActionsMixin:
+    """`service_actions` of every class in the MRO add up: an app above contributes its actions to
+    another app's admin by subclassing it with its own mixin (`seatline.common.admin.extend_admin`)."""
+
     service_actions: Sequence[tuple[str, str, str]] = ()  # (name, label, view method)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        merged: dict[str, tuple[str, str, str]] = {}
+        for klass in reversed(cls.__mro__):
+            for entry in klass.__dict__.get("service_actions", ()):
+                merged[entry[0]] = entry
+        cls.service_actions = tuple(merged.values())
         names = []
         for name, label, _ in cls.service_actions:
             button = detail_action(name, label)
             setattr(cls, button.__name__, button)
             names.append(button.__name__)
         cls.actions_detail = tuple(names)  # type: ignore[attr-defined]
+
+    def has_service_action_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """A service action needs the model's change permission, not the change form's: rows that
+        only services write have a read-only change form and still their actions."""
+        return bool(self.has_change_permission(request))  # type: ignore[attr-defined]
 
     def action_url(self, name: str, object_id: Any) -> str:
         meta = self.model._meta  # type: ignore[attr-defined]
@@ -82,7 +96,7 @@ class ServiceActionsMixin:
     def _action_view(self, handler: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         def view(request: HttpRequest, object_id: str) -> HttpResponse:
             obj = get_object_or_404(self.model, pk=object_id)  # type: ignore[attr-defined]
-            if not self.has_change_permission(request, obj):  # type: ignore[attr-defined]
+            if not self.has_service_action_permission(request, obj):
                 raise PermissionDenied
             with acting_as(request.user.get_username()):
                 return handler(request, obj)
@@ -123,3 +137,58 @@ class ServiceActionsMixin:
     def done(self, request: HttpRequest, obj: Any, message: str) -> HttpResponseRedirect:
         messages.success(request, message)
         return HttpResponseRedirect(self.change_url(obj))
+
+
+class CreatedByServiceMixin(ReadOnlyRowsMixin):
+    """An admin whose rows are added by a service and are read-only afterwards.
+
+    The add form shows `add_fields`; when it is valid, `create_with_service(data)` (the app's
+    service: validation, locks, audit, jobs) writes the row, and a refusal (SeatlineError) shows on
+    its field with nothing saved. Existing rows are never changed by hand: their change page is a
+    read-only view (`has_change_permission` is False for an object), so flags such as billed /
+    invoiced / status cannot be edited, and they cannot be deleted.
+    """
+
+    add_fields: Sequence[str] = ()
+
+    def create_with_service(self, data: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return list(self.add_fields)
+        return super().get_fields(request, obj)  # type: ignore[misc]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)  # type: ignore[misc]
+        if obj is not None:
+            return form
+        model_admin = self
+
+        class CreateThroughService(form):  # type: ignore[valid-type, misc]
+            created: Any = None
+
+            def clean(self) -> dict[str, Any]:
+                data = super().clean()
+                if self.errors:
+                    return data
+                values = {name: value for name, value in data.items() if value not in (None, "")}
+                try:
+                    with acting_as(request.user.get_username()):
+                        self.created = model_admin.create_with_service(values)
+                except SeatlineError as error:
+                    add_service_error(self, error)
+                return data
+
+        return CreateThroughService
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        created = form.created
+        obj.pk = created.pk
+        obj._state.adding = False
+        obj.refresh_from_db()
+        if hasattr(obj, "_audit_values"):
+            obj._audit_loaded = obj._audit_values()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Choices shared by several apps (values match billing-rules.md and scenarios.md)."""
+"""Choices shared by several apps (values match docs/billing.md and docs/scenarios.md)."""
 
 from __future__ import annotations
 

@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from seatline import clock
+
 
 def validate_currency(value: str) -> None:
     from babel.numbers import list_currencies
@@ -49,8 +51,6 @@ class TimestampedModel(models.Model):
         abstract = True
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        from seatline import clock
-
         stamp = clock.now()
         if self.created_at is None:
             self.created_at = stamp

@@ -25,7 +25,7 @@ class ConfigurationAdmin(SeatlineAdmin):
                     "generate_refunds",
                     "invoice_date_basis",
                     "auto_issue_invoices",
-                    "cli_weekday",
+                    "change_log_weekday",
                     "invoice_number_format",
                     "credit_note_number_format",
                     "invoicing_cycle_range",

@@ -2,12 +2,16 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
+from seatline import clock
+from seatline.configuration.roles import ensure_roles
+from seatline.configuration.tenant import tenant_time_zone
+
 
 class ConfigurationConfig(AppConfig):
     name = "seatline.configuration"
     label = "configuration"
 
     def ready(self) -> None:
-        from seatline.configuration.roles import ensure_roles
-
+        # The clock sits below every app: the tenant's time zone is handed to it from here.
+        clock.set_time_zone_provider(tenant_time_zone)
         post_migrate.connect(ensure_roles, dispatch_uid="seatline_ensure_roles")

@@ -68,7 +68,7 @@ class Configuration(AuditedModel):
     auto_issue_invoices = models.BooleanField(
         default=True, help_text="issue generated invoices at once (off: runs create drafts)"
     )
-    cli_weekday = models.PositiveSmallIntegerField(
+    change_log_weekday = models.PositiveSmallIntegerField(
         "change-log invoice weekday", choices=Weekday.choices, default=Weekday.FRIDAY
     )
     credit_hold_enabled = models.BooleanField("enable credit hold", default=False)

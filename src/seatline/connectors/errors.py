@@ -18,11 +18,13 @@ of the body; an unreadable body is never read as an empty object.
 
 `ProviderError` is a `SeatlineError`, so services can let it propagate unchanged.
 `error_for_provider_code()` maps a provider code / HTTP status to the right class and message;
-each connector feeds it what its provider sent.
+each connector feeds it what its provider sent and its own table of codes (Partner Center's is in
+`seatline.connectors.partner_center.errors`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -159,91 +161,35 @@ class ProviderUnavailableError(ProviderError):
 
 
 @dataclass(frozen=True)
-class _Mapping:
+class ErrorMapping:
+    """Which error a provider code (or HTTP status) becomes, with Seatline's message."""
+
     cls: type[ProviderError]
     message: str
 
 
-# Partner Center numeric codes (reference-providers.md 1.4, 1.6, 1.7) -> Seatline error.
-PARTNER_CENTER_CODES: dict[int, _Mapping] = {
-    900213: _Mapping(ProviderWindowPassedError, "the 7-day NCE cancellation window has passed"),
-    900117: _Mapping(ProviderWindowPassedError, "the 7-day NCE cancellation window has passed"),
-    900214: _Mapping(ProviderWindowPassedError, "the 7-day NCE window for reducing seats has passed"),
-    900257: _Mapping(ProviderWindowPassedError, "the 7-day NCE window for reducing seats has passed"),
-    13605: _Mapping(
-        ProviderAgreementMissingError,
-        "the customer's acceptance of the Microsoft Customer Agreement must be confirmed before this purchase",
-    ),
-    10012: _Mapping(
-        ProviderAgreementMissingError, "the offer's attestation was not accepted on the order line"
-    ),
-    2001: _Mapping(
-        ProviderSubscriptionSuspendedError, "the quantity of a suspended subscription cannot be changed"
-    ),
-    800091: _Mapping(ProviderSubscriptionSuspendedError, "a suspended subscription cannot be updated"),
-    2002: _Mapping(ProviderQuantityInvalidError, "the quantity is outside the offer's minimum/maximum"),
-    900275: _Mapping(ProviderQuantityInvalidError, "the quantity is not allowed for this offer"),
-    10015: _Mapping(ProviderQuantityInvalidError, "the maximum number of seats per subscription is exceeded"),
-    800017: _Mapping(ProviderQuantityInvalidError, "the requested quantity is not available"),
-    800090: _Mapping(ProviderQuantityInvalidError, "the quantity cannot be decreased"),
-    800095: _Mapping(
-        ProviderQuantityInvalidError, "the seat quantity of this subscription cannot be updated"
-    ),
-    10002: _Mapping(ProviderQuantityInvalidError, "the provider's quota for this offer is not available"),
-    10003: _Mapping(ProviderQuantityInvalidError, "the provider's inventory for this offer is not available"),
-    600061: _Mapping(
-        ProviderConflictError, "an identical Microsoft Customer Agreement acceptance is already recorded"
-    ),
-    10000: _Mapping(ProviderInvalidRequestError, "the currency is not supported for this offer"),
-    10001: _Mapping(ProviderInvalidRequestError, "the catalog item id is not valid"),
-    10004: _Mapping(ProviderInvalidRequestError, "participants are not supported for this partner"),
-    10006: _Mapping(ProviderInvalidRequestError, "the provider could not process the order line"),
-    10007: _Mapping(ProviderInvalidRequestError, "the subscription is not valid for this order"),
-    10009: _Mapping(ProviderInvalidRequestError, "the sandbox limit is exceeded"),
-    10010: _Mapping(
-        ProviderInvalidRequestError, "the order line is invalid (term and billing cycle, or input)"
-    ),
-    900245: _Mapping(
-        ProviderInvalidRequestError, "the custom term end date of the scheduled change is not valid"
-    ),
-}
-
-# Cart line errors name the code instead of numbering it (CartErrorCode enum).
-PARTNER_CENTER_CART_ERROR_NAMES: dict[str, int] = {
-    "CurrencyIsNotSupported": 10000,
-    "CatalogItemIdIsNotValid": 10001,
-    "QuotaNotAvailable": 10002,
-    "InventoryNotAvailable": 10003,
-    "ParticipantsIsNotSupportedForPartner": 10004,
-    "UnableToProcessCartLineItem": 10006,
-    "SubscriptionIsNotValid": 10007,
-    "SandboxLimitExceeded": 10009,
-    "InvalidInput": 10010,
-    "AttestationNotAccepted": 10012,
-    "MaxAllowedSeatsPerSubscriptionExceeded": 10015,
-}
-
-_STATUS_MAPPING: dict[int, _Mapping] = {
-    400: _Mapping(ProviderInvalidRequestError, "the provider rejected the request as invalid"),
-    401: _Mapping(ProviderAuthFailedError, "the provider rejected Seatline's access token"),
-    403: _Mapping(ProviderAuthFailedError, "the provider refused the operation for these credentials"),
-    404: _Mapping(ProviderNotFoundError, "the provider does not know this resource"),
-    408: _Mapping(ProviderUnavailableError, "the provider timed out"),
-    409: _Mapping(
+_STATUS_MAPPING: dict[int, ErrorMapping] = {
+    400: ErrorMapping(ProviderInvalidRequestError, "the provider rejected the request as invalid"),
+    401: ErrorMapping(ProviderAuthFailedError, "the provider rejected Seatline's access token"),
+    403: ErrorMapping(ProviderAuthFailedError, "the provider refused the operation for these credentials"),
+    404: ErrorMapping(ProviderNotFoundError, "the provider does not know this resource"),
+    408: ErrorMapping(ProviderUnavailableError, "the provider timed out"),
+    409: ErrorMapping(
         ProviderConflictError,
         "the subscription is being processed (for example its renewal is in progress); retry in a few minutes",
     ),
-    412: _Mapping(
+    412: ErrorMapping(
         ProviderConflictError, "the resource changed at the provider since it was read (ETag mismatch)"
     ),
-    429: _Mapping(ProviderThrottledError, "the provider is throttling requests; retry later"),
+    429: ErrorMapping(ProviderThrottledError, "the provider is throttling requests; retry later"),
 }
 
 _RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
 
 
-def parse_provider_code(value: object) -> int | None:
-    """A provider code as int ("900214", 900214 and "CatalogItemIdIsNotValid" all work), else None."""
+def parse_provider_code(value: object, *, names: Mapping[str, int] | None = None) -> int | None:
+    """A provider code as int ("900214" and 900214 work; a symbolic name through the provider's
+    `names` table, e.g. Partner Center's cart error names), else None."""
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int):
@@ -251,7 +197,7 @@ def parse_provider_code(value: object) -> int | None:
     text = str(value).strip()
     if text.lstrip("-").isdigit():
         return int(text)
-    return PARTNER_CENTER_CART_ERROR_NAMES.get(text)
+    return (names or {}).get(text)
 
 
 def error_for_provider_code(
@@ -262,17 +208,17 @@ def error_for_provider_code(
     provider_name: str | None = None,
     retry_after: float | None = None,
     request_id: str | None = None,
-    codes: dict[int, _Mapping] | None = None,
+    codes: Mapping[int, ErrorMapping] | None = None,
 ) -> ProviderError:
-    """Build the Seatline error for what a provider sent: the provider code wins over the status."""
-    table = PARTNER_CENTER_CODES if codes is None else codes
-    mapping = table.get(provider_code) if provider_code is not None else None
+    """Build the Seatline error for what a provider sent: the provider code (looked up in the
+    provider's own `codes` table, kept in its connector) wins over the HTTP status."""
+    mapping = (codes or {}).get(provider_code) if provider_code is not None else None
     if mapping is None and http_status is not None:
         mapping = _STATUS_MAPPING.get(http_status)
         if mapping is None and http_status >= 500:
-            mapping = _Mapping(ProviderUnavailableError, f"the provider failed with HTTP {http_status}")
+            mapping = ErrorMapping(ProviderUnavailableError, f"the provider failed with HTTP {http_status}")
     if mapping is None:
-        mapping = _Mapping(ProviderError, "the provider reported an error")
+        mapping = ErrorMapping(ProviderError, "the provider reported an error")
     return mapping.cls(
         mapping.message,
         provider_code=provider_code,

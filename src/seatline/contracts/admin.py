@@ -6,9 +6,11 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from seatline.common.admin import ReadOnlyInline, SeatlineAdmin, date_range
-from seatline.contracts.admin_actions import ContractActionsMixin
+from seatline.common.admin import ReadOnlyInline, ReadOnlyRowsMixin, SeatlineAdmin, date_range
+from seatline.common.admin_actions import add_service_error
+from seatline.contracts import services
 from seatline.contracts.models import BillingContract, BillingSchedule
+from seatline.errors import SeatlineError
 
 
 class BillingScheduleInline(ReadOnlyInline):
@@ -28,7 +30,11 @@ class BillingScheduleInline(ReadOnlyInline):
 
 
 @admin.register(BillingContract)
-class BillingContractAdmin(ContractActionsMixin, SeatlineAdmin):
+class BillingContractAdmin(SeatlineAdmin):
+    """Contracts are created and changed by `contracts.services` (validation, locked terms once a
+    cycle is invoiced, audit, the next-invoice-date job); a refusal shows on its field. The
+    invoicing and subscriptions apps add their actions (generate, preview, indexation)."""
+
     list_display = (
         "name",
         "account",
@@ -103,20 +109,47 @@ class BillingContractAdmin(ContractActionsMixin, SeatlineAdmin):
         ),
     )
 
-    def save_model(self, request: HttpRequest, obj: BillingContract, form: Any, change: bool) -> None:
-        from seatline.jobs.services import enqueue
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
 
-        super().save_model(request, obj, form, change)
-        if not change or {"start_date", "end_date", "frequency", "invoice_offset_days", "auto_renew"} & set(
-            form.changed_data
-        ):
-            # Dates that decide the next invoice changed: recompute it (a job, in this transaction).
-            enqueue(
-                "update_next_invoice_date",
-                parameters={"contract_id": obj.pk},
-                related=obj,
-                dedupe_key=f"next-invoice-date:{obj.pk}",
+        class CheckedByServices(form):  # type: ignore[valid-type, misc]
+            """The service checks the input with the form (its refusal is a form error, nothing
+            written); `save_model` then writes through the service."""
+
+            def clean(self) -> dict[str, Any]:
+                data = super().clean()
+                if self.errors:
+                    return data
+                try:
+                    if self.instance.pk is None:
+                        services.new_contract(**self.service_values())
+                    else:
+                        services.check_changes(contract=self.instance, changes=self.service_changes())
+                except SeatlineError as error:
+                    add_service_error(self, error)
+                return data
+
+            def service_values(self) -> dict[str, Any]:
+                return {name: value for name, value in self.cleaned_data.items() if value is not None}
+
+            def service_changes(self) -> dict[str, Any]:
+                return {
+                    name: self.cleaned_data[name] for name in self.changed_data if name in self.cleaned_data
+                }
+
+        return CheckedByServices
+
+    def save_model(self, request: HttpRequest, obj: BillingContract, form: Any, change: bool) -> None:
+        if change:
+            saved = services.update_contract(
+                contract=BillingContract.objects.get(pk=obj.pk), changes=form.service_changes()
             )
+        else:
+            saved = services.create_contract(**form.service_values())
+        obj.pk = saved.pk
+        obj._state.adding = False
+        obj.refresh_from_db()
+        obj._audit_loaded = obj._audit_values()
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         fields = super().get_readonly_fields(request, obj)
@@ -127,7 +160,7 @@ class BillingContractAdmin(ContractActionsMixin, SeatlineAdmin):
 
 
 @admin.register(BillingSchedule)
-class BillingScheduleAdmin(SeatlineAdmin):
+class BillingScheduleAdmin(ReadOnlyRowsMixin, SeatlineAdmin):
     list_display = ("contract", "cycle_start", "cycle_end", "schedule_date", "status", "invoice", "run_type")
     list_filter = ("status", "run_type", date_range("cycle_start"), date_range("schedule_date"))
     search_fields = ("contract__name", "contract__account__name", "message")

@@ -57,7 +57,7 @@ class ChangeLogInvoices(models.TextChoices):
     MONTHLY = "monthly", "Monthly (on the 1st)"
 
 
-DEFAULT_CLI_BY_FREQUENCY = {
+DEFAULT_CHANGE_LOG_INVOICES = {
     "monthly": "off",
     "quarterly": "weekly",
     "annual": "weekly",
@@ -153,7 +153,7 @@ class BillingContract(AuditedModel, TimestampedModel):
     def effective_change_log_invoices(self) -> str:
         if self.type != ContractType.RECURRING:
             return ChangeLogInvoices.OFF
-        return self.change_log_invoices or DEFAULT_CLI_BY_FREQUENCY[self.frequency]
+        return self.change_log_invoices or DEFAULT_CHANGE_LOG_INVOICES[self.frequency]
 
     @property
     def period_months(self) -> int:

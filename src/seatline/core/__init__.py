@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Seatline's pure billing core (billing-rules.md): no Django, snapshots in, proposals out."""
+"""Seatline's pure billing core (docs/billing.md): no Django, snapshots in, proposals out."""
 
 from seatline.core.invariants import check_proposal
-from seatline.core.money import minor_units, quantize, to_fraction
+from seatline.core.money import minor_units, quantize, to_fraction, usage_amount
 from seatline.core.periods import add_months, days_inclusive
 from seatline.core.proposal import billed_lines_of, propose_change_log, propose_non_recurring, propose_regular
 from seatline.core.proration import months_fraction, musp
@@ -16,7 +16,7 @@ from seatline.core.schedule import (
     due_date_for,
     generation_date,
     invoice_date_for,
-    is_cli_day,
+    is_change_log_day,
     term_end_on,
 )
 from seatline.core.taxes import compute_taxes
@@ -40,7 +40,7 @@ __all__ = [
     "generation_date",
     "indexed_price",
     "invoice_date_for",
-    "is_cli_day",
+    "is_change_log_day",
     "minor_units",
     "months_fraction",
     "musp",
@@ -54,4 +54,5 @@ __all__ = [
     "refund_applies",
     "term_end_on",
     "to_fraction",
+    "usage_amount",
 ]

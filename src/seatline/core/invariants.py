@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Billing invariants checked on every proposal (billing-rules section 6, "Invariant").
+"""Billing invariants checked on every proposal (docs/billing.md section 6, "Invariant").
 
 After applying a proposal, for every subscription and every invoiced day (the days of the
 invoiced cycles and of the cycle being invoiced):

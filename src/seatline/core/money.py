@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Exact money arithmetic (billing-rules section 4).
+"""Exact money arithmetic (docs/billing.md section 4).
 
 Amounts are computed as `fractions.Fraction` and rounded once per line, ROUND_HALF_UP (away from
 zero for negative amounts), to the currency's minor units taken from Babel.
@@ -71,3 +71,10 @@ def money_text(amount: Decimal, currency: str) -> str:
     exponent = int(amount.normalize().as_tuple().exponent)
     places = max(minor_units(currency), -exponent)
     return format(amount, f".{places}f")
+
+
+def usage_amount(cost: Number, markup_percent: Number) -> Fraction:
+    """What the customer is billed for usage that cost `cost`: cost * (1 + markup / 100), exactly
+    (docs/billing.md 9). The one place of this formula: the invoice line rounds it once with
+    `quantize`; consumption thresholds add it up unrounded."""
+    return to_fraction(cost) * (1 + percent_of(1, markup_percent))

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Calendar helpers (billing-rules sections 1 and 2): inclusive periods, anchored months."""
+"""Calendar helpers (docs/billing.md sections 1 and 2): inclusive periods, anchored months."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """Documents the core proposes: regular / manual, change-log and non-recurring invoices.
 
-Sections 3, 6, 8 and 9 of billing-rules. Every function is pure: snapshots and "today" in, a
+Sections 3, 6, 8 and 9 of docs/billing.md. Every function is pure: snapshots and "today" in, a
 `Proposal` out (no lines: create nothing). The invariants of `invariants.py` are checked on
 every proposal before it is returned.
 """
@@ -15,7 +15,7 @@ from fractions import Fraction
 
 from seatline.core.changes import SubLine, billed_steps, change_lines, cycle_lines
 from seatline.core.invariants import Prepared, check_proposal
-from seatline.core.money import percent_of, quantize, to_fraction, unit_price4
+from seatline.core.money import percent_of, quantize, to_fraction, unit_price4, usage_amount
 from seatline.core.proration import months_fraction, musp
 from seatline.core.schedule import (
     contract_cycles,
@@ -106,7 +106,7 @@ def _nri_line(nri: NonRecurringCharge, currency: str) -> ProposedLine:
 
 
 def _usage_line(usage: UsageCharge, currency: str) -> ProposedLine:
-    amount = quantize(to_fraction(usage.cost) * (1 + percent_of(1, usage.markup_percent)), currency)
+    amount = quantize(usage_amount(usage.cost, usage.markup_percent), currency)
     return ProposedLine(
         type=USAGE,
         description=usage.description,

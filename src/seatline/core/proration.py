@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Months fractions and recurring amounts (billing-rules sections 4 and 5)."""
+"""Months fractions and recurring amounts (docs/billing.md sections 4 and 5)."""
 
 from __future__ import annotations
 

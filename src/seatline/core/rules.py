@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Refunds, quantity-reduction windows and price indexation (billing-rules sections 7 and 9)."""
+"""Refunds, quantity-reduction windows and price indexation (docs/billing.md sections 7 and 9)."""
 
 from __future__ import annotations
 

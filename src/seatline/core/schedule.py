@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Contract cycles, generation, invoice and due dates (billing-rules sections 2, 3 and 8).
+"""Contract cycles, generation, invoice and due dates (docs/billing.md sections 2, 3 and 8).
 
 Decisions where the rules leave room:
 
@@ -144,12 +144,12 @@ def due_cycles(
     ]
 
 
-def is_cli_day(terms: ContractTerms, day: dt.date, settings: BillingSettings) -> bool:
-    """Change-log invoice day: weekly on `cli_weekday`, monthly on the 1st, `off` never."""
+def is_change_log_day(terms: ContractTerms, day: dt.date, settings: BillingSettings) -> bool:
+    """Change-log invoice day: weekly on `change_log_weekday`, monthly on the 1st, `off` never."""
     if terms.type != "recurring":
         return False
     if terms.change_log_invoices == "weekly":
-        return day.weekday() == settings.cli_weekday
+        return day.weekday() == settings.change_log_weekday
     if terms.change_log_invoices == "monthly":
         return day.day == 1
     return False

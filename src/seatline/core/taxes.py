@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Taxes per invoice and per rate (billing-rules section 10)."""
+"""Taxes per invoice and per rate (docs/billing.md section 10)."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@
 No Django here. Services load ORM rows, turn them into these snapshots, call the core's
 functions with "today" and save what comes back. Amounts are `Decimal` (inputs, outputs) and
 `fractions.Fraction` inside the computation; every output amount is already rounded once per
-line to the currency's minor units (billing-rules section 4).
+line to the currency's minor units (docs/billing.md section 4).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ PAYMENT_TERMS_DAYS: dict[str, int] = {
 }
 WEEKDAYS: tuple[str, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
-# Line types of billing-rules / scenarios.md.
+# Line types of docs/billing.md and docs/scenarios.md.
 RECURRING = "recurring"
 PRORATION = "proration"
 CREDIT = "credit"
@@ -39,7 +39,7 @@ CHANGE_LOG = "change_log"
 MANUAL = "manual"
 CREDIT_NOTE = "credit_note"
 
-# LCL kinds (billing-rules 6).
+# LCL kinds (docs/billing.md 6).
 LCL_KINDS: tuple[str, ...] = ("create", "increase", "decrease", "deactivate", "activate", "price")
 
 
@@ -62,7 +62,7 @@ class BillingSettings:
 
     generate_refunds: bool = False
     invoice_date_basis: str = "cycle"  # "cycle" | "generation"
-    cli_weekday: int = 4  # Monday = 0 ... Friday = 4 (default Friday)
+    change_log_weekday: int = 4  # Monday = 0 ... Friday = 4 (default Friday)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ from django.contrib import admin
 
 from seatline.common.admin import SeatlineAdmin, SeatlineTabularInline
 from seatline.customers.models import Account, Contact
-from seatline.providers.admin_actions import AccountProviderActionsMixin
 
 
 class ContactInline(SeatlineTabularInline):
@@ -14,7 +13,9 @@ class ContactInline(SeatlineTabularInline):
 
 
 @admin.register(Account)
-class AccountAdmin(AccountProviderActionsMixin, SeatlineAdmin):
+class AccountAdmin(SeatlineAdmin):
+    """Accounts; the providers app adds its onboarding action (`providers.admin`)."""
+
     list_display = ("name", "country", "region", "currency", "tax_exempt", "credit_hold", "active")
     list_filter = ("active", "credit_hold", "tax_exempt", "currency", "country")
     search_fields = ("name", "email_domain", "city", "contacts__email")

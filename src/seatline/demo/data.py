@@ -26,7 +26,12 @@ from seatline.core import add_months, quantize
 from seatline.customers.models import Account, Contact
 from seatline.demo.catalog_data import ACCOUNTS, COST_RATIO, COUNTRY_ALIASES, EUR_RATE, PRODUCTS, TAX_GROUPS
 from seatline.errors import SeatlineError
+from seatline.invoicing.daily import run_nightly
+from seatline.invoicing.models import Invoice
 from seatline.providers.models import AgreementTemplate, Provider, ProviderAccount
+from seatline.providers.provisioning import recorded_as_provisioned
+from seatline.subscriptions import services
+from seatline.subscriptions.models import Subscription
 from seatline.taxes.models import CountryAlias, TaxCategory, TaxRate, TaxRateGroup
 
 MCA_TEMPLATE_ID = "117a77b0-9360-443b-8795-c6dedc750cf9"
@@ -72,8 +77,6 @@ def load_demo_tenant(
     report = DemoReport(loaded=True, refused_changes=refused)
     report.accounts = Account.objects.count()
     report.contracts = BillingContract.objects.count()
-    from seatline.invoicing.models import Invoice
-    from seatline.subscriptions.models import Subscription
 
     report.subscriptions = Subscription.objects.count()
     report.invoices = Invoice.objects.count()
@@ -274,7 +277,6 @@ def _customers(rng: random.Random, ref: _Reference, today: dt.date, history_mont
 
 
 def _subscription_events(rng, ref, contract, product, counter, today) -> list[_Event]:  # type: ignore[no-untyped-def]
-    from seatline.subscriptions import services
 
     annual = contract.frequency in {"annual", "triennial"} and product.kind == "license"
     unit = "annual" if annual else "monthly"
@@ -330,8 +332,6 @@ def _provider_account(contract: BillingContract, product: Product) -> ProviderAc
 
 def _change(holder: dict[str, object], delta: int) -> Callable[[], object]:
     def run() -> object:
-        from seatline.subscriptions import services
-
         subscription = holder["sub"]
         subscription.refresh_from_db()  # type: ignore[attr-defined]
         target = max(1, subscription.quantity + delta)  # type: ignore[attr-defined]
@@ -342,8 +342,6 @@ def _change(holder: dict[str, object], delta: int) -> Callable[[], object]:
 
 def _deactivate(holder: dict[str, object], *, refund: bool) -> Callable[[], object]:
     def run() -> object:
-        from seatline.subscriptions import services
-
         subscription = holder["sub"]
         subscription.refresh_from_db()  # type: ignore[attr-defined]
         return services.deactivate_subscription(subscription=subscription, refund=refund)
@@ -353,8 +351,6 @@ def _deactivate(holder: dict[str, object], *, refund: bool) -> Callable[[], obje
 
 def _nri(contract, product, quantity, price, day) -> Callable[[], object]:  # type: ignore[no-untyped-def]
     def run() -> object:
-        from seatline.subscriptions import services
-
         return services.add_nri(
             contract=contract,
             description=product.name,
@@ -368,7 +364,6 @@ def _nri(contract, product, quantity, price, day) -> Callable[[], object]:  # ty
 
 
 def _usage_events(rng, ref, contract, product, counter, today) -> list[_Event]:  # type: ignore[no-untyped-def]
-    from seatline.subscriptions import services
 
     holder: dict[str, object] = {}
 
@@ -416,8 +411,6 @@ def _replay(events: list[_Event], today: dt.date) -> int:
     The history is already provisioned at the providers (the simulator is not running while the
     demo loads): its change logs are recorded Provisioned and enqueue no provisioning job.
     """
-    from seatline.invoicing.daily import run_nightly
-    from seatline.providers.provisioning import recorded_as_provisioned
 
     events.sort()
     refused = 0

@@ -39,6 +39,7 @@ from seatline.connectors.errors import ProviderError
 from seatline.errors import SeatlineError
 from seatline.providers.models import AgreementTemplate, Provider, ProviderAccount
 from seatline.providers.push import apply_provider_state, order_line
+from seatline.providers.services import connected
 from seatline.subscriptions.lock_objects import lock_subscription
 from seatline.subscriptions.models import Subscription
 from seatline.taxes.countries import resolve_country
@@ -87,8 +88,6 @@ def sync_simulator_clock(base_url: str, *, timeout: float = 10) -> str:
 
 def seed_simulator(provider: Provider) -> SeedReport:
     """Create the demo's customers and active subscriptions of `provider` at its simulator."""
-    from seatline.providers.services import connected
-
     report = SeedReport()
     try:
         report.clock = sync_simulator_clock(str(provider.settings["base_url"]))

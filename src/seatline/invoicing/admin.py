@@ -6,9 +6,14 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from seatline.common.admin import ReadOnlyInline, SeatlineAdmin, date_range
+from seatline.common.admin import ReadOnlyInline, ReadOnlyRowsMixin, SeatlineAdmin, date_range, extend_admin
+from seatline.contracts.models import BillingContract
+from seatline.invoicing.admin_actions import ContractInvoicingActionsMixin
 from seatline.invoicing.models import Invoice, InvoiceLine, InvoiceRun, InvoiceRunItem, InvoiceTax
 from seatline.invoicing.run_report import RunReportMixin
+
+# Generate and preview invoices on the contracts app's admin (contracts sits below invoicing).
+extend_admin(BillingContract, ContractInvoicingActionsMixin)
 
 LINE_FIELDS = (
     "position",
@@ -75,7 +80,7 @@ class InvoiceRunItemInline(ReadOnlyInline):
 
 
 @admin.register(InvoiceRun)
-class InvoiceRunAdmin(RunReportMixin, SeatlineAdmin):
+class InvoiceRunAdmin(ReadOnlyRowsMixin, RunReportMixin, SeatlineAdmin):
     list_display = (
         "run_date",
         "invoice_type",
@@ -95,7 +100,7 @@ class InvoiceRunAdmin(RunReportMixin, SeatlineAdmin):
 
 
 @admin.register(InvoiceRunItem)
-class InvoiceRunItemAdmin(SeatlineAdmin):
+class InvoiceRunItemAdmin(ReadOnlyRowsMixin, SeatlineAdmin):
     list_display = ("run", "contract", "status", "reason", "at")
     list_filter = ("status", "run__invoice_type", date_range("run__run_date"))
     search_fields = ("contract__name", "contract__account__name", "reason")

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """One day's scheduled billing work, run to completion in this process.
 
-`run_nightly(run_date=D)` is what the scheduler fires for D (billing-rules 3: scheduled-change
+`run_nightly(run_date=D)` is what the scheduler fires for D (docs/billing.md 3: scheduled-change
 merges, then regular invoices by contract, then change-log invoices by contract), executed
 through the job system by an embedded worker: each step is enqueued (deduplicated by date) and
 run until idle before the next one is enqueued, so the order holds. `seatline simulate` calls it
@@ -14,29 +14,26 @@ import datetime as dt
 
 from django.db import transaction
 
+from seatline.invoicing.runs import change_log_contract_ids, due_contract_ids
 from seatline.jobs.services import enqueue
+from seatline.jobs.worker import Worker
+from seatline.subscriptions.models import ScheduledLicenseChangeLog
 
 STEPS: tuple[str, ...] = ("merge_scheduled_license_change_log", "invoice_run", "change_log_invoice_run")
 
 
 def _has_due_merges(run_date: dt.date) -> bool:
-    from seatline.subscriptions.models import ScheduledLicenseChangeLog
-
     return ScheduledLicenseChangeLog.objects.filter(
         status=ScheduledLicenseChangeLog.Status.PENDING, effective_date__lte=run_date
     ).exists()
 
 
 def _has_due_contracts(run_date: dt.date) -> bool:
-    from seatline.invoicing.runs import due_contract_ids
-
     return bool(due_contract_ids(run_date=run_date))
 
 
-def _has_cli_contracts(run_date: dt.date) -> bool:
-    from seatline.invoicing.runs import cli_contract_ids
-
-    return bool(cli_contract_ids(run_date=run_date))
+def _has_change_log_contracts(run_date: dt.date) -> bool:
+    return bool(change_log_contract_ids(run_date=run_date))
 
 
 # A step whose job would only find nothing to do (and end Not Applicable) is not enqueued: the
@@ -45,13 +42,11 @@ def _has_cli_contracts(run_date: dt.date) -> bool:
 HAS_WORK = {
     "merge_scheduled_license_change_log": _has_due_merges,
     "invoice_run": _has_due_contracts,
-    "change_log_invoice_run": _has_cli_contracts,
+    "change_log_invoice_run": _has_change_log_contracts,
 }
 
 
 def run_nightly(*, run_date: dt.date) -> None:
-    from seatline.jobs.worker import Worker
-
     worker = Worker(name=f"nightly:{run_date.isoformat()}")
     for job_type in STEPS:
         if not HAS_WORK[job_type](run_date):

@@ -10,20 +10,18 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.contenttypes.models import ContentType
-
 from seatline import clock, core
-from seatline.audit.context import current_actor
 from seatline.audit.models import AuditEvent
-from seatline.audit.services import jsonable
+from seatline.audit.services import AuditEntry, record_many
 from seatline.configuration.models import Configuration
+from seatline.configuration.selectors import configuration
 from seatline.contracts.models import BillingContract, BillingSchedule
 from seatline.core.money import quantize, unit_price4
 from seatline.core.types import ContractTerms, Cycle, Proposal
 from seatline.invoicing.issuing import issue_or_defer
 from seatline.invoicing.models import Invoice, InvoiceLine, InvoiceStatus, InvoiceTax, Series
 from seatline.subscriptions.models import LicenseChangeLog, NonRecurringItem, UsageRecord
-from seatline.subscriptions.selectors import configuration, unbilled_nris
+from seatline.subscriptions.selectors import unbilled_nris
 
 ONE_DAY = dt.timedelta(days=1)
 
@@ -52,7 +50,7 @@ def save_proposal(
     terms = contract.terms()
     all_warnings = [*warnings, *proposal.warnings]
     now = clock.now()
-    events: list[AuditEvent] = []
+    events: list[AuditEntry] = []
     invoice = (
         _create_invoice(
             contract, proposal, cycle=cycle, warnings=all_warnings, config=config, now=now, events=events
@@ -84,27 +82,11 @@ def save_proposal(
     details = (
         f"; cycle {cycle.start.isoformat()}..{cycle.end.isoformat()} ({run_type})" if cycle else ""
     ) + f"; {len(nri_ids)} NRI(s), {len(usage_ids)} usage record(s) billed; {archived} change log(s) archived"
-    events.append(audit_event(invoice or contract, "invoice_generated", message=summary + details, at=now))
-    AuditEvent.objects.bulk_create(events)
+    events.append(AuditEntry(invoice or contract, "invoice_generated", message=summary + details))
+    record_many(events, at=now)
     if invoice is not None and config.auto_issue_invoices:
         invoice = issue_or_defer(invoice)
     return invoice
-
-
-def audit_event(
-    obj: Any, action: str, *, changes: dict | None = None, message: str = "", at: Any
-) -> AuditEvent:
-    """The AuditEvent `seatline.audit.services.record` would write (unsaved, for a bulk insert)."""
-    return AuditEvent(
-        at=at,
-        actor=current_actor(),
-        action=action,
-        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=True),
-        object_id=str(obj.pk),
-        object_repr=str(obj)[:200],
-        changes={name: [jsonable(old), jsonable(new)] for name, (old, new) in (changes or {}).items()},
-        message=message,
-    )
 
 
 def _mark_cycle_invoiced(
@@ -146,7 +128,7 @@ def _create_invoice(
     warnings: list[str],
     config: Configuration,
     now: Any,
-    events: list[AuditEvent],
+    events: list[AuditEntry],
 ) -> Invoice:
     """The draft invoice with its lines and taxes; its audit "create" event is added to `events`
     (what AuditedModel.save would record, written in one insert with the others)."""
@@ -188,11 +170,10 @@ def _create_invoice(
     audited = invoice._audit_values()
     invoice._audit_loaded = audited
     events.append(
-        audit_event(
+        AuditEntry(
             invoice,
             AuditEvent.CREATE,
             changes={name: (None, value) for name, value in audited.items() if value not in (None, "")},
-            at=now,
         )
     )
     InvoiceLine.objects.bulk_create(

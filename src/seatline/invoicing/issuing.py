@@ -11,17 +11,16 @@ billing in parallel instead of waiting for the lock from their first invoice on.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
 from seatline import clock
-from seatline.audit.context import current_actor
 from seatline.audit.models import AuditEvent
-from seatline.audit.services import jsonable
+from seatline.audit.services import AuditEntry, record_many
 from seatline.common import events
 from seatline.errors import SeatlineError
 from seatline.invoicing.events import invoice_data
@@ -113,37 +112,25 @@ def issue_invoices(ids: Sequence[int], *, strict: bool = False) -> list[Invoice]
     return drafts
 
 
-def _audit_issue(invoices: list[Invoice], before: dict[int, dict], now: object) -> None:
+def _audit_issue(invoices: list[Invoice], before: dict[int, dict], now: dt.datetime) -> None:
     """What `AuditedModel.save` and `record(..., "invoice_issued")` write, for many invoices at once."""
-    content_type = ContentType.objects.get_for_model(Invoice, for_concrete_model=True)
-    actor = current_actor()
-    events: list[AuditEvent] = []
+    entries: list[AuditEntry] = []
     for invoice in invoices:
         after = invoice._audit_values()
         loaded = before[invoice.pk]
         changes = {
-            name: [jsonable(loaded.get(name)), jsonable(value)]
-            for name, value in after.items()
-            if loaded.get(name) != value
+            name: (loaded.get(name), value) for name, value in after.items() if loaded.get(name) != value
         }
-        common = {
-            "at": now,
-            "actor": actor,
-            "content_type": content_type,
-            "object_id": str(invoice.pk),
-            "object_repr": str(invoice)[:200],
-        }
-        events.append(AuditEvent(action=AuditEvent.UPDATE, changes=changes, message="", **common))
-        events.append(
-            AuditEvent(
-                action="invoice_issued",
-                changes={},
+        entries.append(AuditEntry(invoice, AuditEvent.UPDATE, changes))
+        entries.append(
+            AuditEntry(
+                invoice,
+                "invoice_issued",
                 message=f"{invoice.number}: total {invoice.total} {invoice.currency}",
-                **common,
             )
         )
         invoice._audit_loaded = after
-    AuditEvent.objects.bulk_create(events)
+    record_many(entries, at=now)
 
 
 def enqueue_follow_ups(documents: Sequence[Invoice]) -> None:

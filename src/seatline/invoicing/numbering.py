@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from seatline.configuration.selectors import configuration
 from seatline.invoicing.models import NumberSequence, Series
-from seatline.subscriptions.selectors import configuration
 
 
 def number_format(series: str) -> str:

@@ -75,13 +75,15 @@ def due_contract_ids(*, run_date: dt.date) -> list[int]:
     return sorted(set(recurring.values_list("id", flat=True)) | set(non_recurring))
 
 
-def cli_contract_ids(*, run_date: dt.date) -> list[int]:
+def change_log_contract_ids(*, run_date: dt.date) -> list[int]:
     """Active recurring contracts whose change-log invoice day is `run_date`."""
     settings = billing_settings()
     contracts = BillingContract.objects.filter(
         type=ContractType.RECURRING, status=BillingContract.Status.ACTIVE, start_date__lte=run_date
     ).order_by("id")
-    return [contract.pk for contract in contracts if core.is_cli_day(contract.terms(), run_date, settings)]
+    return [
+        contract.pk for contract in contracts if core.is_change_log_day(contract.terms(), run_date, settings)
+    ]
 
 
 def _failed(result: ContractRunResult, exc: Exception) -> ContractRunResult:
@@ -136,7 +138,7 @@ def run_change_log_for_contract(*, contract_id: int, run_date: dt.date) -> Contr
     try:
         with transaction.atomic():
             contract = lock_contract(contract_id)
-            if not core.is_cli_day(contract.terms(), run_date, billing_settings()):
+            if not core.is_change_log_day(contract.terms(), run_date, billing_settings()):
                 result.reason = "not a change-log invoice day"
                 return result
             invoice = change_log_invoice_locked(contract, run_date=run_date)

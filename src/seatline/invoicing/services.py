@@ -5,8 +5,8 @@ The pure core (`seatline.core`) proposes; these services lock the contract, load
 (`snapshots.py`), call the core with the run date and save the proposal (`documents.py`) in one
 transaction. A cycle gets its regular invoice once, ever: the `BillingSchedule` row of the cycle
 is marked invoiced in the same transaction (and is unique per contract and cycle). Contract runs
-(`run_contract`, ...) are in `runs.py`, payments in `seatline.payments.services`; both are
-re-exported here (the API of docs/dev/services-api.md).
+(`run_contract`, ...) are in `runs.py` and re-exported here (the API of docs/dev/services-api.md);
+payments are recorded by `seatline.payments.services` (the payments app sits above invoicing).
 """
 
 from __future__ import annotations
@@ -33,18 +33,17 @@ from seatline.invoicing.models import Invoice, InvoiceKind, InvoiceLine, Invoice
 from seatline.invoicing.numbering import next_number
 from seatline.invoicing.runs import (
     ContractRunResult,
-    cli_contract_ids,
+    change_log_contract_ids,
     due_contract_ids,
     run_change_log_for_contract,
     run_contract,
 )
 from seatline.invoicing.snapshots import contract_state
-from seatline.payments.services import record_payment
 from seatline.subscriptions.lock_objects import lock_contract
 
 __all__ = [
     "ContractRunResult",
-    "cli_contract_ids",
+    "change_log_contract_ids",
     "create_credit_note",
     "due_contract_ids",
     "generate_change_log_invoice",
@@ -52,7 +51,6 @@ __all__ = [
     "generate_regular_invoice",
     "issue_invoice",
     "preview_next_invoice",
-    "record_payment",
     "run_change_log_for_contract",
     "run_contract",
 ]

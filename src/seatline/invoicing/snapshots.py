@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from seatline import core
 from seatline.configuration.models import Configuration
+from seatline.configuration.selectors import configuration
 from seatline.contracts.models import BillingContract, BillingSchedule
 from seatline.core.types import (
     BilledLine,
@@ -28,8 +29,8 @@ from seatline.core.types import (
 )
 from seatline.customers.models import Account
 from seatline.invoicing.models import InvoiceKind, InvoiceLine, InvoiceStatus
+from seatline.subscriptions.lock_objects import lock_contract
 from seatline.subscriptions.models import LicenseChangeLog, NonRecurringItem, Subscription, UsageRecord
-from seatline.subscriptions.selectors import configuration
 from seatline.taxes.countries import resolve_country
 from seatline.taxes.models import TaxCategory, TaxRateGroup
 
@@ -57,7 +58,7 @@ def billing_settings(config: Configuration | None = None) -> BillingSettings:
     return BillingSettings(
         generate_refunds=config.generate_refunds,
         invoice_date_basis=config.invoice_date_basis,
-        cli_weekday=int(config.cli_weekday),
+        change_log_weekday=int(config.change_log_weekday),
     )
 
 
@@ -343,8 +344,6 @@ def prefetched(contract_ids: Sequence[int]) -> Iterator[dict[int, ContractState]
 def locked_contract(contract_id: int) -> BillingContract:
     """The contract row locked for this transaction: the one `prefetched` locked (once), else
     `lock_contract`."""
-    from seatline.subscriptions.lock_objects import lock_contract
-
     pending = _prefetched.get()
     if pending is not None:
         contract = pending.contracts.pop(contract_id, None)

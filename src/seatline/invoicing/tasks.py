@@ -32,7 +32,7 @@ from seatline.invoicing.documents import refresh_next_invoice_date
 from seatline.invoicing.issuing import issuing_deferred
 from seatline.invoicing.runs import (
     ContractRunResult,
-    cli_contract_ids,
+    change_log_contract_ids,
     due_contract_ids,
     run_change_log_for_contract,
     run_contract,
@@ -139,7 +139,7 @@ def change_log_invoice_run(job: Job) -> dict[str, Any] | None:
     run_date = job_run_date(job)
     if _regular_run_unfinished(job, run_date.isoformat()):
         raise RegularRunUnfinished(f"the regular invoice run of {run_date.isoformat()} is not finished yet")
-    ids = cli_contract_ids(run_date=run_date)
+    ids = change_log_contract_ids(run_date=run_date)
     if not ids:
         raise NotApplicable(f"no contract has its change-log invoice day on {run_date.isoformat()}")
     results = [run_change_log_for_contract(contract_id=pk, run_date=run_date) for pk in ids]

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import RangeDateTimeFilter
 
+from seatline.common.admin import ReadOnlyRowsMixin
 from seatline.errors import SeatlineError
 from seatline.jobs.models import Job, ScheduledJob
 from seatline.jobs.registry import has_handler, type_choices, type_name
@@ -33,7 +34,7 @@ class JobTypeFilter(admin.SimpleListFilter):
 
 
 @admin.register(Job)
-class JobAdmin(ModelAdmin):
+class JobAdmin(ReadOnlyRowsMixin, ModelAdmin):
     list_display = (
         "id",
         "type_display",

@@ -7,13 +7,13 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
-from seatline.common.admin import SeatlineAdmin, date_range
+from seatline.common.admin import ReadOnlyRowsMixin, SeatlineAdmin, date_range
 from seatline.common.crypto import mask
 from seatline.payments.models import Payment, PaymentProcessor
 
 
 @admin.register(Payment)
-class PaymentAdmin(SeatlineAdmin):
+class PaymentAdmin(ReadOnlyRowsMixin, SeatlineAdmin):
     list_display = ("invoice", "amount", "currency", "date", "processor", "processor_transaction_id")
     list_filter = ("processor", "currency", date_range("date"))
     search_fields = ("invoice__number", "processor_transaction_id", "invoice__account__name")

@@ -6,9 +6,12 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from seatline.common.admin import SeatlineAdmin, SeatlineTabularInline, date_range
+from seatline.common.admin import SeatlineAdmin, SeatlineTabularInline, date_range, extend_admin
+from seatline.customers.models import Account
 from seatline.providers.admin_actions import (
+    AccountProviderActionsMixin,
     AgreementTemplateActionsMixin,
+    ChangeLogProvisioningActionsMixin,
     ProviderAccountActionsMixin,
     ProviderActionsMixin,
     SalesOrderActionsMixin,
@@ -22,6 +25,11 @@ from seatline.providers.models import (
     SalesOrder,
     SalesOrderLine,
 )
+from seatline.subscriptions.models import LicenseChangeLog
+
+# Provider actions on the admins of the apps below (they do not import this app).
+extend_admin(Account, AccountProviderActionsMixin)
+extend_admin(LicenseChangeLog, ChangeLogProvisioningActionsMixin)
 
 
 class ProviderAccountInline(SeatlineTabularInline):

@@ -7,17 +7,25 @@ comes back as a form error and nothing changes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 
 from seatline import clock
+from seatline.audit.context import acting_as
 from seatline.common.admin_actions import ServiceActionsMixin, add_service_error, submitted
 from seatline.contracts.models import BillingContract, Frequency, PaymentTerms, Policy, ProcessRefunds
 from seatline.customers.models import Account, Contact
 from seatline.errors import SeatlineError
+from seatline.providers import services
 from seatline.providers.models import AgreementTemplate, Provider, ProviderAccount, SalesOrder
+from seatline.providers.orders import NewContract, provision_order
+from seatline.providers.services import mark_provisioned, retry_provisioning
+from seatline.subscriptions.models import LicenseChangeLog
 
 
 class ConfirmForm(forms.Form):
@@ -31,8 +39,6 @@ class ProviderActionsMixin(ServiceActionsMixin):
     )
 
     def sync_accounts_view(self, request: HttpRequest, provider: Provider) -> HttpResponse:
-        from seatline.providers import services
-
         form = ConfirmForm(submitted(request))
         if request.method == "POST" and form.is_valid():
             try:
@@ -52,8 +58,6 @@ class ProviderActionsMixin(ServiceActionsMixin):
         )
 
     def verify_view(self, request: HttpRequest, provider: Provider) -> HttpResponse:
-        from seatline.providers import services
-
         form = ConfirmForm(submitted(request))
         if request.method == "POST" and form.is_valid():
             try:
@@ -91,8 +95,6 @@ class ProviderAccountActionsMixin(ServiceActionsMixin):
     service_actions = (("sync-subscriptions", "Sync subscriptions", "sync_subscriptions_view"),)
 
     def sync_subscriptions_view(self, request: HttpRequest, mapping: ProviderAccount) -> HttpResponse:
-        from seatline.providers import services
-
         form = SyncSubscriptionsForm(submitted(request), account_id=mapping.account_id)
         if request.method == "POST" and form.is_valid():
             try:
@@ -137,8 +139,6 @@ class AgreementTemplateActionsMixin(ServiceActionsMixin):
     service_actions = (("create-agreements", "Create agreements", "create_agreements_view"),)
 
     def create_agreements_view(self, request: HttpRequest, template: AgreementTemplate) -> HttpResponse:
-        from seatline.providers import services
-
         form = ConfirmForm(submitted(request))
         if request.method == "POST" and form.is_valid():
             try:
@@ -178,8 +178,6 @@ class AccountProviderActionsMixin(ServiceActionsMixin):
     service_actions = (("onboard", "Onboard at provider", "onboard_view"),)
 
     def onboard_view(self, request: HttpRequest, account: Account) -> HttpResponse:
-        from seatline.providers import services
-
         form = OnboardForm(submitted(request), account=account)
         intro = "Creates the customer's tenant at the provider and maps it to this account."
         if request.method == "POST" and form.is_valid():
@@ -202,8 +200,6 @@ class AccountProviderActionsMixin(ServiceActionsMixin):
         )
 
     def _onboard(self, request: HttpRequest, account: Account, data: dict[str, Any]) -> HttpResponse:
-        from seatline.providers import services
-
         contact: Contact = data["contact"]
         mapping = services.onboard_customer(
             account=account, provider=data["provider"], domain=data["domain"], contact=contact
@@ -270,8 +266,6 @@ class SalesOrderActionsMixin(ServiceActionsMixin):
     service_actions = (("provision", "Provision order", "provision_view"),)
 
     def provision_view(self, request: HttpRequest, order: SalesOrder) -> HttpResponse:
-        from seatline.providers.orders import NewContract, provision_order
-
         form = ProvisionOrderForm(submitted(request), order=order)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
@@ -312,3 +306,65 @@ class SalesOrderActionsMixin(ServiceActionsMixin):
             preview_headings=("Product", "Quantity", "Unit price", "Unit", "Subscription"),
             preview_rows=rows,
         )
+
+
+class MarkProvisionedForm(forms.Form):
+    message = forms.CharField(
+        label="Note", required=False, max_length=500, help_text="e.g. the vendor's order number"
+    )
+
+
+class ChangeLogProvisioningActionsMixin(ServiceActionsMixin):
+    """Provisioning actions on a license change log (added to the subscriptions app's admin)."""
+
+    service_actions = (("mark-provisioned", "Mark provisioned", "mark_provisioned_view"),)
+    extra_actions = ("mark_provisioned_selected", "retry_provisioning_selected")
+
+    def mark_provisioned_view(self, request: HttpRequest, change: LicenseChangeLog) -> HttpResponse:
+        form = MarkProvisionedForm(submitted(request))
+        if request.method == "POST" and form.is_valid():
+            try:
+                mark_provisioned(change, message=form.cleaned_data["message"])
+            except SeatlineError as error:
+                add_service_error(form, error)
+            else:
+                return self.done(request, change, "Change log marked provisioned.")
+        return self.render_action(
+            request,
+            change,
+            title="Mark provisioned",
+            form=form,
+            buttons=(("apply", "Mark provisioned"),),
+            intro=f"The change was made at the provider by hand. Now: {change.get_provisioning_status_display()}"
+            + (f" ({change.provisioning_message})" if change.provisioning_message else "."),
+        )
+
+    @admin.action(description="Mark provisioned", permissions=["change"])
+    def mark_provisioned_selected(self, request: HttpRequest, queryset: QuerySet[LicenseChangeLog]) -> None:
+        self._apply(request, queryset, mark_provisioned, "marked provisioned")
+
+    @admin.action(description="Retry provisioning", permissions=["change"])
+    def retry_provisioning_selected(self, request: HttpRequest, queryset: QuerySet[LicenseChangeLog]) -> None:
+        self._apply(request, queryset, retry_provisioning, "sent to provisioning again")
+
+    def _apply(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[LicenseChangeLog],
+        service: Callable[[LicenseChangeLog], Any],
+        verb: str,
+    ) -> None:
+        done = 0
+        with acting_as(request.user.get_username()):
+            for change in queryset.order_by("id"):
+                try:
+                    service(change)
+                    done += 1
+                except SeatlineError as exc:
+                    self.message_user(  # type: ignore[attr-defined]
+                        request, f"Change log #{change.pk}: {exc.message}", messages.ERROR
+                    )
+        if done:
+            self.message_user(  # type: ignore[attr-defined]
+                request, f"{done} change log(s) {verb}.", messages.SUCCESS
+            )

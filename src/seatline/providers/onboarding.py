@@ -19,6 +19,7 @@ from seatline.connectors.base import Address, AgreementAcceptance, CustomerReque
 from seatline.customers.models import Account, Contact
 from seatline.errors import SeatlineError
 from seatline.providers.models import Agreement, AgreementTemplate, Provider, ProviderAccount
+from seatline.providers.services import connected
 
 INITIAL_DOMAIN_SUFFIX = ".onmicrosoft.com"
 _LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
@@ -52,8 +53,6 @@ def _automatic(provider: Provider) -> Provider:
 
 def check_domain(provider: Provider, domain: str) -> bool:
     """True when the initial domain is still free at the provider."""
-    from seatline.providers.services import connected
-
     name = tenant_domain(domain)
     with connected(_automatic(provider)) as connector:
         if not connector.capabilities.supports_domain_check:
@@ -69,8 +68,6 @@ def onboard_customer(
     The returned row carries `initial_credentials` (the tenant's first admin, given once by the
     provider; never stored or logged).
     """
-    from seatline.providers.services import connected
-
     _automatic(provider)
     name = tenant_domain(domain)
     if contact.account_id != account.pk:
@@ -150,8 +147,6 @@ def accept_agreement(
     For an automatic provider that records agreements (Partner Center: the MCA), the account must be
     mapped at the provider; the provider's acceptance is confirmed before Seatline records it.
     """
-    from seatline.providers.services import connected
-
     if not template.active:
         raise SeatlineError("agreement_template_inactive", f"{template} is not active", field="template")
     if not signed_by_email or "@" not in signed_by_email:
@@ -277,8 +272,6 @@ def sync_provider_accounts(provider: Provider) -> AccountSyncReport:
     customer's billing e-mail (no match or several: left for manual mapping). Newly mapped accounts
     get Pending agreements of the provider's active templates.
     """
-    from seatline.providers.services import connected
-
     _automatic(provider)
     with connected(provider) as connector:
         customers = list(connector.list_customers())

@@ -17,9 +17,10 @@ from django.db import transaction
 from seatline import clock
 from seatline.audit.services import record
 from seatline.contracts.models import BillingContract, Frequency, PaymentTerms, Policy, ProcessRefunds
+from seatline.contracts.services import create_contract
 from seatline.errors import SeatlineError
-from seatline.jobs.services import enqueue
 from seatline.providers.models import Provider, ProviderAccount, SalesOrder, SalesOrderLine
+from seatline.subscriptions import services
 from seatline.subscriptions.models import Subscription
 
 
@@ -52,7 +53,7 @@ def _create_contract(order: SalesOrder, spec: NewContract) -> BillingContract:
     start = spec.start_date or clock.today()
     if spec.end_date is not None and spec.end_date < start:
         raise SeatlineError("invalid_date", "the contract cannot end before it starts", field="end_date")
-    contract = BillingContract.objects.create(
+    return create_contract(
         name=spec.name or f"{order.account.name} - Order {order.number} - {spec.frequency.capitalize()}",
         account=order.account,
         frequency=spec.frequency,
@@ -63,15 +64,8 @@ def _create_contract(order: SalesOrder, spec: NewContract) -> BillingContract:
         end_date=spec.end_date,
         auto_renew=spec.auto_renew,
         currency=order.currency,
+        audit_message=f"quick-created for order {order.number}",
     )
-    enqueue(
-        "update_next_invoice_date",
-        parameters={"contract_id": contract.pk},
-        related=contract,
-        dedupe_key=f"next-invoice-date:{contract.pk}",
-    )
-    record(contract, "contract_created_from_order", message=f"quick-created for order {order.number}")
-    return contract
 
 
 def _provider_account(order: SalesOrder, provider: Provider | None) -> ProviderAccount | None:
@@ -90,8 +84,6 @@ def _provider_account(order: SalesOrder, provider: Provider | None) -> ProviderA
 def _provision_line(
     line: SalesOrderLine, order: SalesOrder, contract: BillingContract, start: dt.date
 ) -> Subscription:
-    from seatline.subscriptions import services
-
     existing = line.existing_subscription
     if existing is not None:
         locked = Subscription.objects.get(pk=existing.pk)

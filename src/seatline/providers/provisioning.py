@@ -38,6 +38,7 @@ from django.db import transaction
 from seatline import clock
 from seatline.audit.services import record
 from seatline.common.choices import ProvisioningStatus
+from seatline.configuration.selectors import configuration
 from seatline.errors import SeatlineError
 from seatline.jobs.services import enqueue
 from seatline.providers.models import Provider
@@ -83,7 +84,6 @@ def check_credit_hold(subscription: Subscription) -> None:
     """`credit_hold` when the account is on credit hold and the provider would provision."""
     if _mode.get() is not None or not provisions(_provider(subscription)):
         return
-    from seatline.subscriptions.selectors import configuration
 
     if not configuration().credit_hold_enabled:
         return

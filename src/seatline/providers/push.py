@@ -33,6 +33,7 @@ from seatline.connectors.errors import ProviderBadResponseError, ProviderError, 
 from seatline.errors import SeatlineError
 from seatline.providers.models import Provider
 from seatline.providers.provisioning import refresh_subscription_status
+from seatline.providers.services import connected
 from seatline.subscriptions.events import change_data, subscription_data
 from seatline.subscriptions.lock_objects import lock_subscription
 from seatline.subscriptions.models import LicenseChangeLog, Subscription
@@ -65,8 +66,6 @@ def failure_text(error: SeatlineError) -> str:
 
 def push_change(lcl_id: int, *, last_attempt: bool) -> dict[str, Any]:
     """Push LCL `lcl_id` (call inside the job's transaction); the job's results."""
-    from seatline.providers.services import connected
-
     change = LicenseChangeLog.objects.select_for_update().filter(pk=lcl_id).first()
     if change is None:
         raise Skip(f"change log {lcl_id} no longer exists")

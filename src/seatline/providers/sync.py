@@ -26,6 +26,10 @@ from seatline.connectors.base import ProviderSubscription, SubscriptionStatus
 from seatline.contracts.models import BillingContract
 from seatline.errors import SeatlineError
 from seatline.providers.models import Provider, ProviderAccount
+from seatline.providers.provisioning import changes_from_provider
+from seatline.providers.push import apply_provider_state
+from seatline.providers.services import connected
+from seatline.subscriptions import services
 from seatline.subscriptions.models import Subscription
 
 GONE = (SubscriptionStatus.DELETED, SubscriptionStatus.EXPIRED, SubscriptionStatus.DISABLED)
@@ -71,8 +75,6 @@ def sync_subscriptions(
     *, provider_account: ProviderAccount, contract: BillingContract | None = None
 ) -> SyncReport:
     """Read the customer's subscriptions at the provider; import new ones under `contract`."""
-    from seatline.providers.services import connected
-
     provider = provider_account.provider
     if provider.type != Provider.Type.AUTOMATIC:
         raise SeatlineError("provider_not_automatic", f"{provider} has no API to sync from", field="provider")
@@ -116,8 +118,6 @@ def sync_subscriptions(
 
 
 def _refresh(subscription: Subscription, state: ProviderSubscription, report: SyncReport) -> None:
-    from seatline.providers.push import apply_provider_state
-
     changed = apply_provider_state(subscription, state)
     if changed:
         subscription.save(update_fields=changed)
@@ -157,8 +157,6 @@ def _import(
     state: ProviderSubscription,
     report: SyncReport,
 ) -> None:
-    from seatline.providers.provisioning import changes_from_provider
-    from seatline.subscriptions import services
 
     wanted = part_number(state.offer_id)
     product = Product.objects.filter(part_number=wanted).order_by("id").first() if wanted else None
@@ -185,7 +183,6 @@ def _import(
             provider=provider_account.provider,
             provider_account=provider_account,
         )
-    from seatline.providers.push import apply_provider_state
 
     changed = apply_provider_state(subscription, state)
     subscription.provisioning_status = "not_applicable"

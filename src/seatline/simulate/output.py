@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""The simulation's JSON output (scenarios.md "Output"), read back from the database."""
+"""The simulation's JSON output (docs/scenarios.md "Output"), read back from the database."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from decimal import Decimal
 from typing import Any
 
 from seatline.core.money import minor_units
+from seatline.invoicing.models import Invoice
+from seatline.subscriptions.models import ScheduledLicenseChangeLog, Subscription
 
 # Documents of one day: manual ones (user actions, in their order), then regular ones by
-# contract id, then change-log ones by contract id (billing-rules 3); credit notes last.
+# contract id, then change-log ones by contract id (docs/billing.md 3); credit notes last.
 KIND_RANK = {"manual": 0, "regular": 1, "change_log": 2, "credit_note": 3}
 
 
@@ -88,8 +90,6 @@ def invoice_json(
 def invoices_json(
     invoice_ids: Sequence[int], contract_ids: Mapping[int, str], subscription_ids: Mapping[int, str]
 ) -> list[dict[str, Any]]:
-    from seatline.invoicing.models import Invoice
-
     by_id = {
         invoice.pk: invoice
         for invoice in Invoice.objects.filter(pk__in=list(invoice_ids)).prefetch_related("lines", "taxes")
@@ -101,8 +101,6 @@ def invoices_json(
 
 
 def failed_merges_json(subscription_ids: Mapping[int, str]) -> list[dict[str, Any]]:
-    from seatline.subscriptions.models import ScheduledLicenseChangeLog
-
     failed = ScheduledLicenseChangeLog.objects.filter(
         status=ScheduledLicenseChangeLog.Status.MERGE_FAILED, subscription_id__in=list(subscription_ids)
     ).order_by("effective_date", "id")
@@ -118,8 +116,6 @@ def failed_merges_json(subscription_ids: Mapping[int, str]) -> list[dict[str, An
 
 
 def subscriptions_json(scenario_ids: Mapping[str, int]) -> list[dict[str, Any]]:
-    from seatline.subscriptions.models import Subscription
-
     by_pk = Subscription.objects.in_bulk(list(scenario_ids.values()))
     result = []
     for scenario_id, pk in scenario_ids.items():

@@ -22,10 +22,22 @@ from django.conf import settings as django_settings
 from django.db import transaction
 
 from seatline import clock
+from seatline.configuration.models import Configuration
+from seatline.contracts.models import BillingContract
+from seatline.customers.models import Account
 from seatline.errors import SeatlineError
+from seatline.invoicing import services as invoicing_services
+from seatline.invoicing.daily import run_nightly
+from seatline.invoicing.models import Invoice
+from seatline.jobs.models import Job
+from seatline.jobs.registry import has_handler
+from seatline.payments.services import record_payment
 from seatline.simulate import events as ev
 from seatline.simulate import output
 from seatline.simulate.schema import Scenario, ScenarioError, load_scenario
+from seatline.subscriptions import services
+from seatline.subscriptions.models import Subscription
+from seatline.taxes.models import TaxRate, TaxRateGroup
 
 UNKNOWN_REFERENCE = "unknown_reference"
 logger = logging.getLogger(__name__)
@@ -69,8 +81,6 @@ class ScenarioRun:
 
     # -- the run -----------------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
-        from seatline.invoicing.daily import run_nightly
-        from seatline.invoicing.models import Invoice
 
         run = self.scenario.run
         movable = clock.MovableClock(day_instant(run.start, *self._zones))
@@ -94,9 +104,7 @@ class ScenarioRun:
         return self._output()
 
     def _collect_documents(self) -> None:
-        """Append the documents created since the last call, in billing-rules 3 order."""
-        from seatline.invoicing.models import Invoice
-
+        """Append the documents created since the last call, in docs/billing.md 3 order."""
         new = list(
             Invoice.objects.filter(id__gt=self._last_invoice_id).values_list("id", "kind", "contract_id")
         )
@@ -108,8 +116,6 @@ class ScenarioRun:
 
     def _check_jobs(self, day: dt.date) -> None:
         """Report (stderr) the day's jobs that failed, wait for a retry, or failed a contract."""
-        from seatline.jobs.models import Job
-        from seatline.jobs.registry import has_handler
 
         rows = list(
             Job.objects.filter(id__gt=self._last_job_id).values_list(
@@ -145,22 +151,17 @@ class ScenarioRun:
 
     # -- static data -------------------------------------------------------------------------
     def _configure(self) -> None:
-        from seatline.configuration.models import Configuration
-
         wanted = self.scenario.settings
         config = Configuration.get()
         config.tenant_currency = self.scenario.currency
         config.time_zone = wanted.time_zone
         config.generate_refunds = wanted.generate_refunds
         config.invoice_date_basis = wanted.invoice_date_basis
-        config.cli_weekday = wanted.cli_weekday_number
+        config.change_log_weekday = wanted.change_log_weekday_number
         config.auto_issue_invoices = True
         config.save()
 
     def _create_static(self) -> None:
-        from seatline.contracts.models import BillingContract
-        from seatline.customers.models import Account
-        from seatline.taxes.models import TaxRate, TaxRateGroup
 
         currency = self.scenario.currency
         for group in self.scenario.tax_rate_groups:
@@ -197,8 +198,6 @@ class ScenarioRun:
         self._create_subscriptions()
 
     def _create_subscriptions(self) -> None:
-        from seatline.contracts.models import BillingContract
-        from seatline.subscriptions import services
 
         for index, sub in enumerate(self.scenario.subscriptions):
             try:
@@ -240,41 +239,29 @@ class ScenarioRun:
             )
 
     def _subscription(self, scenario_id: str) -> Any:
-        from seatline.subscriptions.models import Subscription
-
         pk = self.subscriptions.get(scenario_id)
         if pk is None:
             raise SeatlineError(UNKNOWN_REFERENCE, f"no subscription {scenario_id!r} in the scenario")
         return Subscription.objects.get(pk=pk)
 
     def _contract(self, scenario_id: str) -> Any:
-        from seatline.contracts.models import BillingContract
-
         pk = self.contracts.get(scenario_id)
         if pk is None:
             raise SeatlineError(UNKNOWN_REFERENCE, f"no contract {scenario_id!r} in the scenario")
         return BillingContract.objects.get(pk=pk)
 
     def _event_change_quantity(self, args: ev.ChangeQuantity, day: dt.date) -> None:
-        from seatline.subscriptions import services
-
         services.change_quantity(subscription=self._subscription(args.subscription), quantity=args.quantity)
 
     def _event_deactivate(self, args: ev.Deactivate, day: dt.date) -> None:
-        from seatline.subscriptions import services
-
         services.deactivate_subscription(
             subscription=self._subscription(args.subscription), refund=args.refund
         )
 
     def _event_activate(self, args: ev.Activate, day: dt.date) -> None:
-        from seatline.subscriptions import services
-
         services.activate_subscription(subscription=self._subscription(args.subscription))
 
     def _event_schedule_change(self, args: ev.ScheduleChange, day: dt.date) -> None:
-        from seatline.subscriptions import services
-
         services.schedule_change(
             subscription=self._subscription(args.subscription),
             effective=args.effective,
@@ -284,15 +271,11 @@ class ScenarioRun:
         )
 
     def _event_index_price(self, args: ev.IndexPrice, day: dt.date) -> None:
-        from seatline.subscriptions import services
-
         services.index_prices(
             contract=self._contract(args.contract), percent=args.percent, apply_on=args.apply_on
         )
 
     def _event_add_nri(self, args: ev.AddNri, day: dt.date) -> None:
-        from seatline.subscriptions import services
-
         services.add_nri(
             contract=self._contract(args.contract),
             description=args.description,
@@ -304,8 +287,6 @@ class ScenarioRun:
         )
 
     def _event_add_usage(self, args: ev.AddUsage, day: dt.date) -> None:
-        from seatline.subscriptions import services
-
         services.record_usage(
             subscription=self._subscription(args.subscription),
             cost=args.cost,
@@ -316,13 +297,11 @@ class ScenarioRun:
         )
 
     def _event_generate_invoice(self, args: ev.GenerateInvoice, day: dt.date) -> None:
-        from seatline.invoicing import services
-
-        services.generate_manual_invoice(contract=self._contract(args.contract), cycle_start=args.cycle_start)
+        invoicing_services.generate_manual_invoice(
+            contract=self._contract(args.contract), cycle_start=args.cycle_start
+        )
 
     def _event_pay(self, args: ev.Pay, day: dt.date) -> None:
-        from seatline.invoicing.models import Invoice
-
         if args.invoice > len(self.documents):
             raise SeatlineError(
                 UNKNOWN_REFERENCE,
@@ -334,15 +313,4 @@ class ScenarioRun:
 
 
 def _last_job_id() -> int:
-    from seatline.jobs.models import Job
-
     return Job.objects.order_by("-id").values_list("id", flat=True).first() or 0
-
-
-def record_payment(**kwargs: Any) -> Any:
-    """`record_payment` lives in payments.services or invoicing.services (services-api.md)."""
-    try:
-        from seatline.payments.services import record_payment as service
-    except ImportError:
-        from seatline.invoicing.services import record_payment as service
-    return service(**kwargs)

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""The scenario file (docs: /work/shared/spec/scenarios.md), validated strictly into frozen dataclasses.
+"""The scenario file (docs/scenarios.md), validated strictly into frozen dataclasses.
 
 Unknown keys, wrong types, bad dates, unknown enum values, references to undeclared ids and
 missing required keys are `ScenarioError`s naming the key path and the line. Amounts are read
@@ -14,8 +14,10 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from seatline.common.parsing import money, percent
 from seatline.simulate.events import Event, read_event
 from seatline.simulate.yamlnodes import Node, ScenarioError, compose
+from seatline.taxes.countries import iso_alpha2
 
 __all__ = [
     "Account",
@@ -43,11 +45,11 @@ class Settings:
     time_zone: str = "UTC"
     generate_refunds: bool = False
     invoice_date_basis: str = "cycle"
-    cli_weekday: str = "friday"
+    change_log_weekday: str = "friday"
 
     @property
-    def cli_weekday_number(self) -> int:
-        return WEEKDAYS.index(self.cli_weekday)
+    def change_log_weekday_number(self) -> int:
+        return WEEKDAYS.index(self.change_log_weekday)
 
 
 @dataclass(frozen=True)
@@ -196,12 +198,19 @@ def _unique(items: tuple, top, section: str) -> None:  # type: ignore[no-untyped
 
 
 def _settings(node: Node) -> Settings:
-    m = node.mapping({"time_zone", "generate_refunds", "invoice_date_basis", "cli_weekday"})
+    m = node.mapping(
+        {"time_zone", "generate_refunds", "invoice_date_basis", "change_log_weekday", "cli_weekday"}
+    )
+    # `cli_weekday` is the published name of the key (scenario format 1); `change_log_weekday`
+    # says the same without the "CLI" abbreviation. One of them, not both.
+    if "change_log_weekday" in m and "cli_weekday" in m:
+        raise m.items["cli_weekday"].error("give change_log_weekday or its older name cli_weekday, not both")
+    weekday_key = "cli_weekday" if "cli_weekday" in m else "change_log_weekday"
     return Settings(
         time_zone=m.get("time_zone", _time_zone, "UTC"),
         generate_refunds=m.get("generate_refunds", Node.boolean, False),
         invoice_date_basis=m.get("invoice_date_basis", lambda n: n.enum(("cycle", "generation")), "cycle"),
-        cli_weekday=m.get("cli_weekday", _weekday, "friday"),
+        change_log_weekday=m.get(weekday_key, _weekday, "friday"),
     )
 
 
@@ -231,8 +240,6 @@ def _currency(node: Node) -> str:
 
 
 def _country_code(node: Node) -> str:
-    from seatline.taxes.countries import iso_alpha2
-
     name = node.text()
     code = iso_alpha2(name)
     if code is None:
@@ -241,17 +248,11 @@ def _country_code(node: Node) -> str:
 
 
 def _percent(node: Node, low: Decimal = Decimal(0), high: Decimal = Decimal(100)) -> Decimal:
-    value = node.decimal()
-    if not low <= value <= high:
-        raise node.error(f"must be between {low} and {high}, got {value}")
-    return value
+    return node.parsed(percent, node.decimal(), field=node.path, low=low, high=high)
 
 
 def _amount(node: Node) -> Decimal:
-    value = node.decimal()
-    if value < 0:
-        raise node.error(f"must not be negative, got {value}")
-    return value
+    return node.parsed(money, node.decimal(), field=node.path, code="invalid_amount")
 
 
 def _tax_group(node: Node) -> TaxRateGroup:

@@ -3,7 +3,7 @@
 
 The scenario file is composed (not constructed) with PyYAML's SafeLoader, so every value keeps
 its mark (line) and its original scalar text: amounts are read from that text as `Decimal`,
-never through float.
+never through float, by the same functions the services use (`seatline.common.parsing`).
 """
 
 from __future__ import annotations
@@ -11,10 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterator
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import yaml
+
+from seatline.common.parsing import decimal_number, whole_number
+from seatline.errors import SeatlineError
 
 T = TypeVar("T")
 
@@ -139,25 +142,25 @@ class Node:
         if node.tag not in (INT, FLOAT, STR):
             raise self.error(f"expected an amount, got {describe(node)}")
         raw = node.value.strip()
-        text = raw.replace("_", "") if node.tag != STR else raw
         try:
-            value = Decimal(text)
-        except InvalidOperation:
-            value = None
-        if value is None or not value.is_finite():
-            raise self.error(f"not a valid amount: {raw!r}")
-        return value
+            return decimal_number(raw.replace("_", "") if node.tag != STR else raw)
+        except SeatlineError as exc:
+            raise self.error(f"not a valid amount: {raw!r}") from exc
 
     def integer(self, *, minimum: int | None = None, maximum: int | None = None) -> int:
         node = self._scalar()
         if node.tag != INT or not _INTEGER.match(node.value.strip().replace("_", "")):
             raise self.error(f"expected a whole number, got {describe(node)}")
-        value = int(node.value.strip().replace("_", ""))
-        if minimum is not None and value < minimum:
-            raise self.error(f"must be at least {minimum}, got {value}")
-        if maximum is not None and value > maximum:
-            raise self.error(f"must be at most {maximum}, got {value}")
-        return value
+        return self.parsed(
+            whole_number, node.value.strip().replace("_", ""), minimum=minimum, maximum=maximum
+        )
+
+    def parsed(self, parse: Callable[..., T], value: Any, **options: Any) -> T:
+        """`value` read by a `seatline.common.parsing` function; its refusal names this key and line."""
+        try:
+            return parse(value, **options)
+        except SeatlineError as exc:
+            raise self.error(exc.message) from exc
 
     def identifier(self) -> str:
         """An id: text or a whole number, kept as written."""

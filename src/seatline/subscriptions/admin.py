@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.contrib import admin
 from django.http import HttpRequest
 
-from seatline.common.admin import ReadOnlyInline, SeatlineAdmin, date_range
+from seatline.common.admin import ReadOnlyInline, ReadOnlyRowsMixin, SeatlineAdmin, date_range, extend_admin
+from seatline.common.admin_actions import CreatedByServiceMixin
+from seatline.contracts.models import BillingContract
 from seatline.errors import SeatlineError
-from seatline.subscriptions.admin_actions import ChangeLogActionsMixin, SubscriptionActionsMixin
+from seatline.subscriptions import services
+from seatline.subscriptions.admin_actions import ContractIndexationActionsMixin, SubscriptionActionsMixin
 from seatline.subscriptions.models import (
     LicenseChangeLog,
     NonRecurringItem,
@@ -17,6 +19,9 @@ from seatline.subscriptions.models import (
     Subscription,
     UsageRecord,
 )
+
+# Price indexation on the contracts app's admin (contracts sits below subscriptions).
+extend_admin(BillingContract, ContractIndexationActionsMixin)
 
 LCL_FIELDS = (
     "effective_date",
@@ -113,8 +118,21 @@ class SubscriptionAdmin(SubscriptionActionsMixin, SeatlineAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None:
-            # Quantity, price and status change only through LCLs (the service actions).
-            fields += ["quantity", "price", "status", "kind", "contract", "start_date", "sales_unit"]
+            # Quantity, price and status change only through LCLs (the service actions); the
+            # account follows the contract; the provisioning state is the provider's.
+            fields += [
+                "quantity",
+                "price",
+                "status",
+                "kind",
+                "contract",
+                "account",
+                "start_date",
+                "sales_unit",
+                "currency",
+                "provisioning_status",
+                "provisioning_message",
+            ]
         else:
             fields += ["status", "provisioning_status", "provisioning_message"]
         return fields
@@ -131,8 +149,6 @@ class SubscriptionAdmin(SubscriptionActionsMixin, SeatlineAdmin):
                 data = super().clean()
                 if self.errors:
                     return data
-                from seatline.subscriptions import services
-
                 fields = (
                     "contract",
                     "name",
@@ -187,7 +203,9 @@ class SubscriptionAdmin(SubscriptionActionsMixin, SeatlineAdmin):
 
 
 @admin.register(LicenseChangeLog)
-class LicenseChangeLogAdmin(ChangeLogActionsMixin, SeatlineAdmin):
+class LicenseChangeLogAdmin(ReadOnlyRowsMixin, SeatlineAdmin):
+    """Change logs are read-only; the providers app adds its provisioning actions (`providers.admin`)."""
+
     list_display = (
         "subscription",
         "kind",
@@ -215,45 +233,24 @@ class LicenseChangeLogAdmin(ChangeLogActionsMixin, SeatlineAdmin):
         "provisioning_status",
         "provisioning_message",
     )
-    actions = ["mark_provisioned_selected", "retry_provisioning_selected"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # Made only by the services: nothing of a change log (its status included) is edited by hand.
+        fields = [field.name for field in LicenseChangeLog._meta.concrete_fields if field.editable]
+        return [*fields, *super().get_readonly_fields(request, obj)]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
-
-    @admin.action(description="Mark provisioned", permissions=["change"])
-    def mark_provisioned_selected(self, request: HttpRequest, queryset: QuerySet[LicenseChangeLog]) -> None:
-        from seatline.providers.services import mark_provisioned
-
-        self._apply(request, queryset, mark_provisioned, "marked provisioned")
-
-    @admin.action(description="Retry provisioning", permissions=["change"])
-    def retry_provisioning_selected(self, request: HttpRequest, queryset: QuerySet[LicenseChangeLog]) -> None:
-        from seatline.providers.services import retry_provisioning
-
-        self._apply(request, queryset, retry_provisioning, "sent to provisioning again")
-
-    def _apply(
-        self, request: HttpRequest, queryset: QuerySet[LicenseChangeLog], service: Any, verb: str
-    ) -> None:
-        from seatline.audit.context import acting_as
-
-        done = 0
-        with acting_as(request.user.get_username()):
-            for change in queryset.order_by("id"):
-                try:
-                    service(change)
-                    done += 1
-                except SeatlineError as exc:
-                    self.message_user(request, f"Change log #{change.pk}: {exc.message}", messages.ERROR)
-        if done:
-            self.message_user(request, f"{done} change log(s) {verb}.", messages.SUCCESS)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
 @admin.register(ScheduledLicenseChangeLog)
-class ScheduledLicenseChangeLogAdmin(SeatlineAdmin):
+class ScheduledLicenseChangeLogAdmin(CreatedByServiceMixin, SeatlineAdmin):
+    """Scheduled changes are added by `schedule_change` and merged by the nightly run; never
+    edited by hand."""
+
     list_display = (
         "subscription",
         "effective_date",
@@ -264,20 +261,49 @@ class ScheduledLicenseChangeLogAdmin(SeatlineAdmin):
     )
     list_filter = ("status", "source", date_range("effective_date"))
     search_fields = ("subscription__name", "subscription__contract__name", "failure_message")
-    readonly_fields = ("status", "failure_code", "failure_message", "merged_change")
     autocomplete_fields = ("subscription",)
+    add_fields = ("subscription", "effective_date", "target_quantity", "new_price")
+
+    def create_with_service(self, data: dict[str, Any]) -> ScheduledLicenseChangeLog:
+        return services.schedule_change(
+            subscription=data["subscription"],
+            effective=data["effective_date"],
+            quantity=data.get("target_quantity"),
+            price=data.get("new_price"),
+            source="back office",
+        )
 
 
 @admin.register(NonRecurringItem)
-class NonRecurringItemAdmin(SeatlineAdmin):
+class NonRecurringItemAdmin(CreatedByServiceMixin, SeatlineAdmin):
+    """Non-recurring items are added by `add_nri` and billed by the invoice runs; never edited by
+    hand."""
+
     list_display = ("description", "contract", "quantity", "unit_price", "date", "status")
     list_filter = ("status", "taxable", date_range("date"))
     search_fields = ("description", "contract__name", "account__name")
-    autocomplete_fields = ("contract", "account", "product")
+    autocomplete_fields = ("contract", "product")
+    add_fields = (
+        "contract",
+        "description",
+        "product",
+        "quantity",
+        "unit_price",
+        "unit_cost",
+        "discount_percent",
+        "taxable",
+        "date",
+    )
+
+    def create_with_service(self, data: dict[str, Any]) -> NonRecurringItem:
+        return services.add_nri(**data)
 
 
 @admin.register(UsageRecord)
-class UsageRecordAdmin(SeatlineAdmin):
+class UsageRecordAdmin(CreatedByServiceMixin, SeatlineAdmin):
+    """Usage is recorded by `record_usage` (markup in force, thresholds) and billed by the invoice
+    runs; never edited by hand."""
+
     list_display = (
         "subscription",
         "period_start",
@@ -290,3 +316,16 @@ class UsageRecordAdmin(SeatlineAdmin):
     list_filter = ("confirmed", "invoiced", date_range("period_start"))
     search_fields = ("subscription__name", "source_reference")
     autocomplete_fields = ("subscription",)
+    add_fields = ("subscription", "cost", "markup_percent", "period_start", "period_end", "description")
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None:
+            markup = form.base_fields["markup_percent"]
+            markup.required = False
+            markup.initial = None
+            markup.help_text = "blank: the subscription's markup, else the configuration's default"
+        return form
+
+    def create_with_service(self, data: dict[str, Any]) -> UsageRecord:
+        return services.record_usage(**data)

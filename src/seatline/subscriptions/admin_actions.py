@@ -4,13 +4,17 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
 
+from seatline import core
 from seatline.common.admin_actions import ServiceActionsMixin, add_service_error, submitted
+from seatline.contracts.models import BillingContract
 from seatline.errors import SeatlineError
-from seatline.subscriptions.models import LicenseChangeLog, Subscription
+from seatline.subscriptions import services
+from seatline.subscriptions.models import Subscription
 
 
 class ChangeQuantityForm(forms.Form):
@@ -59,8 +63,6 @@ class SubscriptionActionsMixin(ServiceActionsMixin):
     )
 
     def change_quantity_view(self, request: HttpRequest, subscription: Subscription) -> HttpResponse:
-        from seatline.subscriptions import services
-
         form = ChangeQuantityForm(submitted(request), initial={"quantity": subscription.quantity})
         if request.method == "POST" and form.is_valid():
             try:
@@ -87,8 +89,6 @@ class SubscriptionActionsMixin(ServiceActionsMixin):
         )
 
     def deactivate_view(self, request: HttpRequest, subscription: Subscription) -> HttpResponse:
-        from seatline.subscriptions import services
-
         form = DeactivateForm(submitted(request))
         if request.method == "POST" and form.is_valid():
             try:
@@ -104,8 +104,6 @@ class SubscriptionActionsMixin(ServiceActionsMixin):
         )
 
     def activate_view(self, request: HttpRequest, subscription: Subscription) -> HttpResponse:
-        from seatline.subscriptions import services
-
         form = ActivateForm(submitted(request))
         if request.method == "POST" and form.is_valid():
             try:
@@ -119,8 +117,6 @@ class SubscriptionActionsMixin(ServiceActionsMixin):
         )
 
     def schedule_change_view(self, request: HttpRequest, subscription: Subscription) -> HttpResponse:
-        from seatline.subscriptions import services
-
         form = ScheduleChangeForm(submitted(request))
         if request.method == "POST" and form.is_valid():
             try:
@@ -144,32 +140,49 @@ class SubscriptionActionsMixin(ServiceActionsMixin):
         )
 
 
-class MarkProvisionedForm(forms.Form):
-    message = forms.CharField(
-        label="Note", required=False, max_length=500, help_text="e.g. the vendor's order number"
+class IndexationForm(forms.Form):
+    percent = forms.DecimalField(
+        label="Indexation %", max_digits=7, decimal_places=4, min_value=Decimal("-100")
+    )
+    apply_on = forms.DateField(
+        label="Apply on",
+        required=False,
+        help_text="empty or today: now (price LCLs); a later date: scheduled changes",
     )
 
 
-class ChangeLogActionsMixin(ServiceActionsMixin):
-    service_actions = (("mark-provisioned", "Mark provisioned", "mark_provisioned_view"),)
+class ContractIndexationActionsMixin(ServiceActionsMixin):
+    """Price indexation of a contract's subscriptions (added to the contracts app's admin)."""
 
-    def mark_provisioned_view(self, request: HttpRequest, change: LicenseChangeLog) -> HttpResponse:
-        from seatline.providers.services import mark_provisioned
+    service_actions = (("indexation", "Apply indexation", "indexation_view"),)
 
-        form = MarkProvisionedForm(submitted(request))
+    def indexation_view(self, request: HttpRequest, contract: BillingContract) -> HttpResponse:
+        form = IndexationForm(submitted(request))
+        rows: list[list[Any]] = []
         if request.method == "POST" and form.is_valid():
-            try:
-                mark_provisioned(change, message=form.cleaned_data["message"])
-            except SeatlineError as error:
-                add_service_error(form, error)
-            else:
-                return self.done(request, change, "Change log marked provisioned.")
+            percent = form.cleaned_data["percent"]
+            if "apply" in request.POST:
+                try:
+                    changes = services.index_prices(
+                        contract=contract, percent=percent, apply_on=form.cleaned_data["apply_on"]
+                    )
+                except SeatlineError as error:
+                    add_service_error(form, error)
+                else:
+                    return self.done(
+                        request, contract, f"Indexation of {percent}% applied ({len(changes)} changes)."
+                    )
+            for subscription in contract.subscriptions.filter(status="active").order_by("name"):
+                new = core.indexed_price(subscription.price, percent, subscription.currency)
+                rows.append([subscription.name, subscription.sales_unit, subscription.price, new])
         return self.render_action(
             request,
-            change,
-            title="Mark provisioned",
+            contract,
+            title="Apply indexation",
             form=form,
-            buttons=(("apply", "Mark provisioned"),),
-            intro=f"The change was made at the provider by hand. Now: {change.get_provisioning_status_display()}"
-            + (f" ({change.provisioning_message})" if change.provisioning_message else "."),
+            buttons=(("preview", "Preview"), ("apply", "Apply")),
+            intro="Raises the selling price of every active subscription of the contract by a percentage.",
+            preview_title="New prices" if rows else "",
+            preview_headings=("Subscription", "Unit", "Price", "New price"),
+            preview_rows=rows,
         )

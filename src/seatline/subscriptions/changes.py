@@ -2,94 +2,27 @@
 """Shared write steps of the subscription services, on rows the caller has already locked.
 
 Used by `services.py` (user actions) and `scheduling.py` (merges of scheduled changes, price
-indexation). Nothing here opens a transaction or locks: the public services do.
+indexation). Nothing here opens a transaction or locks: the public services do. Input values are
+read by `seatline.common.parsing` (re-exported here for the services).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
-from fractions import Fraction
-from typing import Any
+from decimal import Decimal
 
 from seatline import core
 from seatline.audit.services import record
 from seatline.common import events
 from seatline.common.choices import ProvisioningStatus
+from seatline.configuration.selectors import configuration
 from seatline.contracts.models import BillingContract
 from seatline.errors import SeatlineError
 from seatline.subscriptions import hooks
 from seatline.subscriptions.events import subscription_changed
 from seatline.subscriptions.models import LicenseChangeLog, ScheduledLicenseChangeLog, Subscription
-from seatline.subscriptions.selectors import configuration
 
 NO_CREDIT_NOTE = "no credit applied"
-_FOUR_PLACES = Decimal("0.0001")
-
-
-def whole_quantity(value: Any, *, field: str = "quantity", allow_zero: bool = False) -> int:
-    """`value` as a positive whole number, else `invalid_quantity`."""
-    if isinstance(value, bool):
-        raise SeatlineError("invalid_quantity", f"{value!r} is not a quantity", field=field)
-    try:
-        number = Decimal(str(value)) if not isinstance(value, Decimal | int | Fraction) else value
-    except (InvalidOperation, ValueError) as exc:
-        raise SeatlineError("invalid_quantity", f"{value!r} is not a number", field=field) from exc
-    if isinstance(number, Decimal) and not number.is_finite():
-        raise SeatlineError("invalid_quantity", f"{value!r} is not a number", field=field)
-    if number != int(number):
-        raise SeatlineError("invalid_quantity", f"{value} is not a whole number", field=field)
-    if int(number) < 0 or (int(number) == 0 and not allow_zero):
-        raise SeatlineError(
-            "invalid_quantity",
-            f"quantity {value} is not allowed: use a positive whole number (deactivate instead of 0)",
-            field=field,
-        )
-    return int(number)
-
-
-def money(value: Any, *, field: str, code: str = "invalid_price", positive: bool = False) -> Decimal:
-    """`value` as a Decimal amount >= 0 (> 0 with `positive`) with at most 4 decimals."""
-    if isinstance(value, bool | float):
-        raise SeatlineError(code, f"{value!r} is not an amount (use Decimal or a string)", field=field)
-    try:
-        amount = value if isinstance(value, Decimal) else Decimal(str(value))
-    except (InvalidOperation, ValueError) as exc:
-        raise SeatlineError(code, f"{value!r} is not an amount", field=field) from exc
-    if not amount.is_finite() or amount < 0 or (positive and amount == 0):
-        raise SeatlineError(code, f"{value} is not an allowed amount", field=field)
-    if amount != amount.quantize(_FOUR_PLACES):
-        raise SeatlineError(code, f"{value} has more than 4 decimals", field=field)
-    return amount
-
-
-def percent(
-    value: Any,
-    *,
-    field: str,
-    code: str = "invalid_percent",
-    low: Decimal | None = None,
-    high: Decimal | None = None,
-    above: Decimal | None = None,
-) -> Decimal:
-    """`value` as a Decimal percentage (never from a float), within [low, high] and > `above` when given."""
-    if isinstance(value, bool | float):
-        raise SeatlineError(code, f"{value!r} is not a percentage (use Decimal or a string)", field=field)
-    try:
-        number = value if isinstance(value, Decimal) else Decimal(str(value))
-    except (InvalidOperation, ValueError) as exc:
-        raise SeatlineError(code, f"{value!r} is not a percentage", field=field) from exc
-    if (
-        not number.is_finite()
-        or (low is not None and number < low)
-        or (high is not None and number > high)
-        or (above is not None and number <= above)
-    ):
-        bounds = (
-            f"between {low} and {high} %" if low is not None and high is not None else "an allowed percentage"
-        )
-        raise SeatlineError(code, f"{value} is not {bounds}", field=field)
-    return number
 
 
 def refund_for(contract: BillingContract, *, user_choice: bool | None) -> bool:

@@ -47,7 +47,13 @@ class Subscription(AuditedModel, TimestampedModel):
     qrw_days = models.PositiveSmallIntegerField("reduction window (days)", null=True, blank=True)
     term_months = models.PositiveSmallIntegerField(default=12, validators=[MinValueValidator(1)])
     taxable = models.BooleanField(default=True)
-    markup_percent = PercentField("usage markup %")
+    markup_percent = PercentField(
+        "usage markup %",
+        null=True,
+        blank=True,
+        default=None,
+        help_text="blank: the configuration's default usage markup; 0: no markup",
+    )
     consumption_threshold = MoneyField(null=True, blank=True, default=None)
     provider = models.ForeignKey("providers.Provider", null=True, blank=True, on_delete=models.PROTECT)
     provider_account = models.ForeignKey(

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Scheduled license changes (SLCL) and price indexation (billing-rules section 9)."""
+"""Scheduled license changes (SLCL) and price indexation (docs/billing.md section 9)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,11 @@ from django.db import transaction
 
 from seatline import clock, core
 from seatline.audit.services import record
+from seatline.common.parsing import money, whole_quantity
+from seatline.common.parsing import percent as as_percent
 from seatline.contracts.models import BillingContract
 from seatline.errors import SeatlineError
-from seatline.subscriptions.changes import apply_price_change, apply_quantity_change, money, whole_quantity
-from seatline.subscriptions.changes import percent as as_percent
+from seatline.subscriptions.changes import apply_price_change, apply_quantity_change
 from seatline.subscriptions.lock_objects import (
     lock_contract_subscriptions,
     lock_scheduled_change,

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from fractions import Fraction
 
 from django.db.models import QuerySet
 
-from seatline.configuration.models import Configuration
+from seatline.core.money import usage_amount
 from seatline.subscriptions.models import (
     LicenseChangeLog,
     NonRecurringItem,
@@ -16,11 +17,6 @@ from seatline.subscriptions.models import (
     Subscription,
     UsageRecord,
 )
-
-
-def configuration() -> Configuration:
-    """The global configuration without writing (an unsaved default row when none exists yet)."""
-    return Configuration.objects.filter(pk=1).first() or Configuration(pk=1)
 
 
 def change_logs(subscription: Subscription) -> QuerySet[LicenseChangeLog]:
@@ -60,10 +56,15 @@ def uninvoiced_usage(*, contract_id: int) -> QuerySet[UsageRecord]:
 
 
 def uninvoiced_usage_amount(subscription: Subscription) -> Decimal:
-    """Sum of cost * (1 + markup/100) of the subscription's confirmed, uninvoiced usage (unrounded)."""
-    total = Decimal(0)
-    for cost, markup in UsageRecord.objects.filter(
-        subscription=subscription, confirmed=True, invoiced=False
-    ).values_list("cost", "markup_percent"):
-        total += cost * (1 + markup / 100)
-    return total
+    """What the subscription's confirmed, uninvoiced usage will bill (`core.usage_amount` of each
+    record, summed unrounded), as a Decimal."""
+    total = sum(
+        (
+            usage_amount(cost, markup)
+            for cost, markup in UsageRecord.objects.filter(
+                subscription=subscription, confirmed=True, invoiced=False
+            ).values_list("cost", "markup_percent")
+        ),
+        Fraction(0),
+    )
+    return Decimal(total.numerator) / Decimal(total.denominator)

@@ -14,26 +14,23 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 
 from seatline import clock
 from seatline.audit.services import record
 from seatline.catalog.models import Product
 from seatline.common.choices import UNIT_MONTHS, ReductionBehaviour
+from seatline.common.parsing import money, percent, whole_quantity
 from seatline.contracts.models import BillingContract
 from seatline.errors import SeatlineError
-from seatline.providers.models import Provider, ProviderAccount
 from seatline.subscriptions.changes import (
     NO_CREDIT_NOTE,
     apply_price_change,
     apply_quantity_change,
     check_provider_window,
     check_reduction,
-    money,
     new_change,
-    percent,
     refund_for,
-    whole_quantity,
 )
 from seatline.subscriptions.lock_objects import lock_contract, lock_subscription
 from seatline.subscriptions.models import LicenseChangeLog, NonRecurringItem, Subscription
@@ -79,10 +76,13 @@ def create_subscription(
     term_months: int | None = None,
     taxable: bool = True,
     markup_percent: Decimal | None = None,
-    provider: Provider | None = None,
-    provider_account: ProviderAccount | None = None,
+    provider: models.Model | None = None,
+    provider_account: models.Model | None = None,
 ) -> Subscription:
-    """A new active subscription and its `create` change log (effective start_date, delta quantity)."""
+    """A new active subscription and its `create` change log (effective start_date, delta quantity).
+
+    `provider` / `provider_account` are a `providers.Provider` / `providers.ProviderAccount` (the
+    providers app sits above this one: referenced by foreign key, never imported)."""
     if kind not in Subscription.Kind.values:
         raise SeatlineError("invalid_kind", f"unknown subscription kind {kind!r}", field="kind")
     if sales_unit not in UNIT_MONTHS:
@@ -102,16 +102,17 @@ def create_subscription(
         term_months = product.default_term_months if product is not None else 12
     if term_months < 1:
         raise SeatlineError("invalid_term", "term_months must be at least 1", field="term_months")
+    # None: usage takes the configuration's default markup; an explicit 0 is no markup.
     markup = (
-        percent(
+        None
+        if markup_percent is None
+        else percent(
             markup_percent,
             field="markup_percent",
             code="invalid_markup",
             low=Decimal(-100),
             high=Decimal(1000),
         )
-        if markup_percent is not None
-        else Decimal(0)
     )
     with transaction.atomic():
         contract = lock_contract(contract.pk)
@@ -262,7 +263,7 @@ def add_nri(
     product: Product | None = None,
     unit_cost: Decimal = Decimal(0),
 ) -> NonRecurringItem:
-    """A non-recurring item, billed on the contract's next eligible document (billing-rules 9)."""
+    """A non-recurring item, billed on the contract's next eligible document (docs/billing.md 9)."""
     quantity = money(quantity, field="quantity", code="invalid_quantity", positive=True)
     unit_price = money(unit_price, field="unit_price")
     unit_cost = money(unit_cost, field="unit_cost")

@@ -20,7 +20,7 @@ def job_run_date(job: Job) -> dt.date:
 
 @job_handler("merge_scheduled_license_change_log")
 def merge_scheduled_license_change_log(job: Job) -> dict[str, Any] | None:
-    """Merge the scheduled license changes due on the run date (billing-rules 9)."""
+    """Merge the scheduled license changes due on the run date (docs/billing.md 9)."""
     run_date = job_run_date(job)
     report = merge_due_scheduled_changes(run_date=run_date)
     if not report.merged and not report.failed:

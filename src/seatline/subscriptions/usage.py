@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Usage records (billing-rules section 9): billed in arrears on the next regular invoice."""
+"""Usage records (docs/billing.md section 9): billed in arrears on the next regular invoice."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from typing import Any
 from django.db import transaction
 
 from seatline.audit.services import record
+from seatline.common.parsing import money, percent
+from seatline.configuration.selectors import configuration
 from seatline.errors import SeatlineError
-from seatline.subscriptions.changes import money, percent
 from seatline.subscriptions.lock_objects import lock_subscription
 from seatline.subscriptions.models import Subscription, UsageRecord
-from seatline.subscriptions.selectors import configuration, uninvoiced_usage_amount
+from seatline.subscriptions.selectors import uninvoiced_usage_amount
 
 THRESHOLDS = (Decimal(80), Decimal(100))
 
@@ -29,7 +30,8 @@ def record_usage(
     description: str = "",
     confirmed: bool = True,
 ) -> UsageRecord:
-    """A usage record with the markup in force now (the subscription's, else the global default)."""
+    """A usage record with the markup in force now: `markup_percent`, else the subscription's (an
+    explicit 0 included), else (the subscription has none) the configuration's default."""
     cost = money(cost, field="cost", code="invalid_amount")
     if period_end < period_start:
         raise SeatlineError("invalid_date", "the usage period ends before it starts", field="period_end")
@@ -38,7 +40,11 @@ def record_usage(
     with transaction.atomic():
         locked = lock_subscription(subscription.pk)
         if markup_percent is None:
-            markup_percent = locked.markup_percent or configuration().default_markup_percent
+            markup_percent = (
+                locked.markup_percent
+                if locked.markup_percent is not None  # an explicit 0 % is no markup
+                else configuration().default_markup_percent
+            )
         before = uninvoiced_usage_amount(locked)
         usage = UsageRecord.objects.create(
             subscription=locked,

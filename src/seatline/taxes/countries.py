@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Turning an address's country text into an ISO 3166 alpha-2 code (billing-rules 10)."""
+"""Turning an address's country text into an ISO 3166 alpha-2 code (docs/billing.md 10)."""
 
 from __future__ import annotations
 

@@ -126,7 +126,14 @@ def record_events(batch: Sequence[Event]) -> list[WebhookDelivery]:
 
 def replay_delivery(*, delivery: WebhookDelivery) -> WebhookDelivery:
     """Send a delivery's body again (byte for byte) as a new delivery, with a fresh timestamp and
-    signature (the event id is the same: receivers that de-duplicate by it see a duplicate)."""
+    signature (the event id is the same: receivers that de-duplicate by it see a duplicate).
+    Refused (`endpoint_inactive`) while the endpoint is inactive: it gets no new deliveries."""
+    if not delivery.endpoint.active:
+        raise SeatlineError(
+            "endpoint_inactive",
+            f"{delivery.endpoint.name} is inactive: activate it before replaying its deliveries",
+            field="endpoint",
+        )
     with transaction.atomic():
         now = clock.now()
         replay = WebhookDelivery.objects.create(

@@ -22,7 +22,13 @@ from seatline.subscriptions.models import LicenseChangeLog, ScheduledLicenseChan
 class SubscriptionSerializer(serializers.ModelSerializer):
     price = MoneyField()
     cost = MoneyField()
-    markup_percent = serializers.DecimalField(max_digits=9, decimal_places=4, read_only=True)
+    markup_percent = serializers.DecimalField(
+        max_digits=9,
+        decimal_places=4,
+        read_only=True,
+        allow_null=True,
+        help_text="null: the configuration's default markup applies; 0: no markup",
+    )
 
     class Meta:
         model = Subscription

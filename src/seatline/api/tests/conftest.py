@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Group, User
 from rest_framework.test import APIClient
+from tests import billing_factories as factories
 
 from seatline import clock
 from seatline.api.models import ApiToken
@@ -28,7 +29,6 @@ from seatline.payments.models import Payment
 from seatline.payments.services import record_payment
 from seatline.subscriptions.models import ScheduledLicenseChangeLog, Subscription
 from seatline.subscriptions.services import deactivate_subscription, schedule_change
-from seatline.subscriptions.tests import factories
 
 TODAY = dt.date(2018, 2, 10)
 ROLE_NAMES = tuple(ROLES)  # Billing administrator, Billing manager, Sales, Read-only

@@ -20,8 +20,9 @@ from seatline.connectors.base import (
     PendingOrderLine,
     ProviderSubscription,
 )
-from seatline.connectors.errors import ProviderError, error_for_provider_code, parse_provider_code
+from seatline.connectors.errors import ProviderError
 from seatline.connectors.partner_center.client import PartnerCenterClient
+from seatline.connectors.partner_center.errors import error_for_code, parse_code
 from seatline.connectors.partner_center.parsing import Fields, JsonObject, text
 from seatline.connectors.partner_center.subscriptions import SubscriptionsApi
 
@@ -112,9 +113,9 @@ def _raise_cart_line_errors(cart: Fields) -> None:
         error = line.child("error")
         if error:
             raw = error.value("errorCode", error.value("code"))
-            raise error_for_provider_code(
+            raise error_for_code(
                 http_status=None,
-                provider_code=parse_provider_code(raw),
+                provider_code=parse_code(raw),
                 provider_name=text(raw) or None,
                 provider_message=error.text("errorDetails") or error.text("description") or None,
             )
@@ -124,16 +125,16 @@ def _raise_order_errors(result: Fields) -> None:
     errors = list(result.children("orderErrors"))
     if errors and not list(result.children("orders")):
         first = errors[0]
-        raise error_for_provider_code(
+        raise error_for_code(
             http_status=None,
-            provider_code=parse_provider_code(first.value("code")),
+            provider_code=parse_code(first.value("code")),
             provider_message=first.text("description") or None,
         )
     if errors:  # some order groups failed, others were placed: report loudly, keep what was bought
         raise ProviderError(
             "Partner Center placed only part of the order: "
             + "; ".join(f"{e.text('code')}: {e.text('description')}" for e in errors),
-            provider_code=parse_provider_code(errors[0].value("code")),
+            provider_code=parse_code(errors[0].value("code")),
             provider_message=errors[0].text("description") or None,
         )
 

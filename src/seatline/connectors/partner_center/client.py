@@ -29,9 +29,8 @@ from seatline.connectors.errors import (
     ProviderBadResponseError,
     ProviderError,
     ProviderUnavailableError,
-    error_for_provider_code,
-    parse_provider_code,
 )
+from seatline.connectors.partner_center.errors import error_for_code, parse_code
 from seatline.connectors.partner_center.parsing import (
     Fields,
     bad_response,
@@ -344,14 +343,14 @@ def error_from_response(
     if isinstance(details.value("error"), dict):  # OData-style {"error": {"code", "message"}}
         details = details.child("error")
     raw_code = details.value("code", details.value("errorCode"))
-    provider_code = parse_provider_code(raw_code)
+    provider_code = parse_code(raw_code)
     name = details.value("errorName") or (
         raw_code if isinstance(raw_code, str) and not raw_code.isdigit() else None
     )
     message = details.value("description") or details.value("message") or details.value("errorMessage")
     if not message and parsed is None and body_text:
         message = body_text[:1024]
-    error = error_for_provider_code(
+    error = error_for_code(
         http_status=status,
         provider_code=provider_code,
         provider_message=str(message) if message else None,

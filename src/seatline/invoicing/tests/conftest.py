@@ -8,11 +8,11 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
+from tests import billing_factories as factories
 
 from seatline import clock
 from seatline.contracts.models import BillingContract
 from seatline.subscriptions.models import Subscription
-from seatline.subscriptions.tests import factories
 
 
 @pytest.fixture

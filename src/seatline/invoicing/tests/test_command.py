@@ -6,11 +6,11 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from tests import billing_factories as factories
+from tests.billing_factories import db_state
 
 from seatline import clock
 from seatline.invoicing.models import Invoice
-from seatline.subscriptions.tests import factories
-from seatline.subscriptions.tests.factories import db_state
 
 D = dt.date
 

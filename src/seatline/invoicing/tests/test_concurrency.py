@@ -8,13 +8,13 @@ import threading
 
 import pytest
 from django.db import connections
+from tests import billing_factories as factories
 from tests.services import require_postgres_database
 
 from seatline import clock
 from seatline.contracts.models import BillingSchedule
 from seatline.invoicing.models import Invoice
 from seatline.invoicing.services import run_contract
-from seatline.subscriptions.tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -5,6 +5,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from tests import billing_factories as factories
+from tests.billing_factories import db_state
 
 from seatline import clock
 from seatline.audit.models import AuditEvent
@@ -19,8 +21,6 @@ from seatline.invoicing.services import (
     run_contract,
 )
 from seatline.subscriptions.services import change_quantity
-from seatline.subscriptions.tests import factories
-from seatline.subscriptions.tests.factories import db_state
 
 D = dt.date
 

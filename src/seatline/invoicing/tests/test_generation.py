@@ -5,6 +5,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from tests import billing_factories as factories
+from tests.billing_factories import db_state
 
 from seatline import clock
 from seatline.audit.models import AuditEvent
@@ -20,8 +22,6 @@ from seatline.invoicing.services import (
 )
 from seatline.subscriptions.models import LicenseChangeLog, NonRecurringItem, UsageRecord
 from seatline.subscriptions.services import add_nri, change_quantity, record_usage
-from seatline.subscriptions.tests import factories
-from seatline.subscriptions.tests.factories import db_state
 
 D = dt.date
 
@@ -169,14 +169,14 @@ def test_change_log_invoice_bills_a_mid_cycle_increase_once(sub, contract, today
     run_contract(contract_id=contract.pk, run_date=today)
     with clock.frozen(D(2018, 2, 10)):
         change_quantity(subscription=sub, quantity=15)
-    cli = generate_change_log_invoice(contract=contract, run_date=D(2018, 2, 16))
-    assert (cli.kind, cli.generated_on, cli.invoice_date, cli.number) == (
+    invoice = generate_change_log_invoice(contract=contract, run_date=D(2018, 2, 16))
+    assert (invoice.kind, invoice.generated_on, invoice.invoice_date, invoice.number) == (
         "change_log",
         D(2018, 2, 16),
         D(2018, 2, 16),
         "INV-000002",
     )
-    assert [(t, q, a, b) for t, _, a, b, q, _ in lines(cli)] == [
+    assert [(t, q, a, b) for t, _, a, b, q, _ in lines(invoice)] == [
         ("proration", 5, D(2018, 2, 10), D(2018, 3, 31))
     ]
     assert LicenseChangeLog.objects.filter(subscription=sub, status="active").count() == 0
@@ -290,15 +290,15 @@ def test_contract_fixture_is_recurring(contract: BillingContract) -> None:
 
 @pytest.mark.django_db
 def test_due_and_change_log_contract_ids(db):
-    from seatline.invoicing.services import cli_contract_ids, due_contract_ids
+    from seatline.invoicing.services import change_log_contract_ids, due_contract_ids
 
     weekly = factories.contract(name="Weekly")  # quarterly: change-log invoices on Fridays
-    monthly_cli = factories.contract(name="Monthly CLI", change_log_invoices="monthly")
+    monthly_change_log = factories.contract(name="Monthly change log", change_log_invoices="monthly")
     ended = factories.contract(name="Ended", frequency="monthly", end_date=D(2018, 1, 31))
     future = factories.contract(name="Future", start_date=D(2018, 6, 1))
-    assert due_contract_ids(run_date=D(2018, 1, 2)) == [weekly.pk, monthly_cli.pk, ended.pk]
+    assert due_contract_ids(run_date=D(2018, 1, 2)) == [weekly.pk, monthly_change_log.pk, ended.pk]
     run_contract(contract_id=ended.pk, run_date=D(2018, 1, 2))
     assert ended.pk not in due_contract_ids(run_date=D(2018, 6, 1))
     assert future.pk in due_contract_ids(run_date=D(2018, 6, 1))
-    assert cli_contract_ids(run_date=D(2018, 1, 5)) == [weekly.pk]  # a Friday
-    assert cli_contract_ids(run_date=D(2018, 2, 1)) == [monthly_cli.pk]
+    assert change_log_contract_ids(run_date=D(2018, 1, 5)) == [weekly.pk]  # a Friday
+    assert change_log_contract_ids(run_date=D(2018, 2, 1)) == [monthly_change_log.pk]

@@ -5,6 +5,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from tests import billing_factories as factories
+from tests.billing_factories import db_state
 
 from seatline import clock
 from seatline.contracts.models import BillingContract
@@ -16,8 +18,6 @@ from seatline.jobs.services import enqueue
 from seatline.jobs.worker import Worker
 from seatline.subscriptions.models import ScheduledLicenseChangeLog
 from seatline.subscriptions.services import change_quantity, schedule_change
-from seatline.subscriptions.tests import factories
-from seatline.subscriptions.tests.factories import db_state
 
 D = dt.date
 

@@ -5,11 +5,11 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from tests import billing_factories as factories
 
 from seatline import clock
 from seatline.invoicing.services import generate_regular_invoice
 from seatline.invoicing.snapshots import tax_context
-from seatline.subscriptions.tests import factories
 from seatline.taxes.countries import resolve_country
 from seatline.taxes.models import CountryAlias, TaxCategory, TaxRate, TaxRateGroup
 

@@ -7,11 +7,11 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
+from tests import billing_factories as factories
 
 from seatline import clock
 from seatline.invoicing.models import Invoice
 from seatline.invoicing.services import generate_regular_invoice
-from seatline.subscriptions.tests import factories
 
 
 @pytest.fixture

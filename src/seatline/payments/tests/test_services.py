@@ -4,15 +4,16 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from tests.billing_factories import db_state
 
 from seatline.audit.models import AuditEvent
 from seatline.configuration.models import Configuration
 from seatline.errors import SeatlineError
 from seatline.invoicing.models import Invoice
-from seatline.invoicing.services import create_credit_note, record_payment
+from seatline.invoicing.services import create_credit_note
 from seatline.payments.models import Payment
 from seatline.payments.selectors import paid_amount
-from seatline.subscriptions.tests.factories import db_state
+from seatline.payments.services import record_payment
 
 
 @pytest.mark.django_db
@@ -98,8 +99,9 @@ def test_other_payment_refusals_change_nothing(invoice, today):
 @pytest.mark.django_db
 def test_draft_invoice_refuses_payments(db, today):
     Configuration.objects.update_or_create(pk=1, defaults={"auto_issue_invoices": False})
+    from tests import billing_factories as factories
+
     from seatline.invoicing.services import generate_regular_invoice
-    from seatline.subscriptions.tests import factories
 
     contract = factories.contract()
     factories.subscription(contract)

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.db import transaction
+from tests import billing_factories as factories
 
 from seatline import clock
 from seatline.audit.models import AuditEvent
@@ -23,7 +24,6 @@ from seatline.providers.provisioning import recorded_as_provisioned
 from seatline.providers.services import mark_provisioned, retry_provisioning
 from seatline.subscriptions import services
 from seatline.subscriptions.models import LicenseChangeLog, Subscription
-from seatline.subscriptions.tests import factories
 
 pytestmark = pytest.mark.django_db
 

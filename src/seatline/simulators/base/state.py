@@ -17,6 +17,7 @@ import threading
 import uuid
 from typing import Any
 
+from seatline import clock
 from seatline.simulators.base import jsonio
 from seatline.simulators.base.clock import SimClock, fmt_instant, parse_instant
 
@@ -58,8 +59,6 @@ class BaseState:
 
     @staticmethod
     def _default_start() -> dt.datetime:
-        from seatline import clock
-
         return clock.now().replace(microsecond=0)
 
     # -- accessors -------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """The seeded new-commerce catalog: products, SKUs, availabilities and the price list.
 
-Prices follow the real price list's model (reference-providers.md 6.4): a price per
+Prices follow the real price list's model (Partner Center pricing API): a price per
 (availability, termDuration, billingCycle) for the whole term; the charge per billing period is
 that price divided by the number of billing periods in the term. The P1M price is generated as
 1.2 x (P1Y price / 12). One market (US) and one currency (USD).

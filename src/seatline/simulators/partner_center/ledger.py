@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """Term and charge-cycle arithmetic, charge rows (the ledger) and month close.
 
-Every billable action appends immutable `OneTimeInvoiceLineItem` rows (reference-providers.md
+Every billable action appends immutable `OneTimeInvoiceLineItem` rows (Partner Center billing API,
 3.2 / 6.5); invoices and the unbilled view are queries over these rows.
 
 Money rules:

@@ -5,14 +5,14 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from tests import billing_factories as factories
+from tests.billing_factories import db_state
 
 from seatline import clock
 from seatline.audit.models import AuditEvent
 from seatline.errors import SeatlineError
 from seatline.subscriptions.models import LicenseChangeLog, ScheduledLicenseChangeLog
 from seatline.subscriptions.services import index_prices, merge_due_scheduled_changes, schedule_change
-from seatline.subscriptions.tests import factories
-from seatline.subscriptions.tests.factories import db_state
 
 D = dt.date
 

@@ -5,6 +5,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from tests import billing_factories as factories
+from tests.billing_factories import db_state
 
 from seatline.audit.models import AuditEvent
 from seatline.configuration.models import Configuration
@@ -19,8 +21,6 @@ from seatline.subscriptions.services import (
     deactivate_subscription,
     record_usage,
 )
-from seatline.subscriptions.tests import factories
-from seatline.subscriptions.tests.factories import db_state
 
 D = dt.date
 
@@ -297,3 +297,21 @@ def test_add_nri_refusals_change_nothing(contract, today):
             add_nri(contract=contract, **arguments)
         assert err.value.code == code
     assert db_state(contract) == before
+
+
+@pytest.mark.django_db
+def test_an_explicit_zero_markup_is_no_markup_not_the_default(contract, today):
+    Configuration.objects.update_or_create(pk=1, defaults={"default_markup_percent": Decimal("10")})
+    own_zero = factories.subscription(contract, name="Azure at cost", kind="usage", markup_percent=Decimal(0))
+    no_markup_of_its_own = factories.subscription(contract, name="Azure plan", kind="usage")
+    own = factories.subscription(contract, name="Azure plus", kind="usage", markup_percent=Decimal("25"))
+    assert (own_zero.markup_percent, no_markup_of_its_own.markup_percent) == (Decimal(0), None)
+    period = {"period_start": D(2018, 1, 1), "period_end": D(2018, 1, 31)}
+    assert record_usage(subscription=own_zero, cost="50.00", **period).markup_percent == Decimal(0)
+    assert record_usage(subscription=no_markup_of_its_own, cost="50.00", **period).markup_percent == Decimal(
+        10
+    )
+    assert record_usage(subscription=own, cost="50.00", **period).markup_percent == Decimal(25)
+    with pytest.raises(SeatlineError) as err:
+        factories.subscription(contract, name="Bad", kind="usage", markup_percent=0.5)
+    assert (err.value.code, err.value.field) == ("invalid_markup", "markup_percent")

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import transaction
+from tests import billing_factories as factories
 
 from seatline import clock
 from seatline.common import events
@@ -25,7 +26,6 @@ from seatline.jobs.worker import Worker
 from seatline.payments.services import record_payment
 from seatline.providers.models import Provider
 from seatline.subscriptions.services import change_quantity, create_subscription
-from seatline.subscriptions.tests import factories
 from seatline.webhooks import signing
 from seatline.webhooks.models import WebhookDelivery, WebhookEndpoint
 from seatline.webhooks.services import create_endpoint, replay_delivery, rotate_secret

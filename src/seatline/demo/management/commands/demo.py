@@ -19,6 +19,12 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
+from seatline.audit.services import record
+from seatline.demo.data import PARTNER_CENTER, load_demo_tenant
+from seatline.demo.simulator_seed import seed_simulator
+from seatline.errors import SeatlineError
+from seatline.providers.models import Provider
+
 ADMIN_USER = "admin"
 WAIT_SECONDS = 10
 
@@ -47,7 +53,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
-        from seatline.demo.data import load_demo_tenant
 
         self.stdout.write("Loading the demo tenant (a year of history through the real billing runs)...")
         started = time.monotonic()
@@ -92,11 +97,6 @@ class Command(BaseCommand):
 
     def _seed_simulator(self, url: str) -> None:
         """Give the simulator the demo's customers and subscriptions, so back-office changes provision."""
-        from seatline.audit.services import record
-        from seatline.demo.data import PARTNER_CENTER
-        from seatline.demo.simulator_seed import seed_simulator
-        from seatline.errors import SeatlineError
-        from seatline.providers.models import Provider
 
         if not wait_for_simulator(url):
             self.stderr.write(

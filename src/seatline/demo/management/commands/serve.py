@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.wsgi import get_wsgi_application
 from django.db import connections
 
 from seatline import conf
@@ -95,7 +96,7 @@ class Command(BaseCommand):
         connections.close_all()  # the workers are forked: they open their own connections
         from gunicorn.app.base import BaseApplication
 
-        from seatline.wsgi import application
+        application = get_wsgi_application()  # what seatline.wsgi serves, settings already loaded
 
         settings = gunicorn_options(options)
 

@@ -7,6 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from seatline.simulate.cli import main
+
 
 class Command(BaseCommand):
     help = (
@@ -24,8 +26,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from seatline.simulate.cli import main
-
         status = main(options["file"], keep_db=options["keep_db"], stdout=self.stdout, stderr=self.stderr)
         if status:
             raise SystemExit(status)

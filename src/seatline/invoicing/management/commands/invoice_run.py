@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """`seatline invoice-run --date YYYY-MM-DD [--contract ID] [--dry-run]`.
 
-Runs one day's billing work through the services, in order (billing-rules 3): scheduled-change
+Runs one day's billing work through the services, in order (docs/billing.md 3): scheduled-change
 merges, regular invoices by contract, change-log invoices by contract; then prints a summary.
 With --dry-run everything runs inside a transaction that is rolled back: the printed documents
 are exactly what the run would create, and nothing is written.
@@ -22,7 +22,7 @@ from seatline.invoicing import run_log
 from seatline.invoicing.models import Invoice
 from seatline.invoicing.runs import (
     ContractRunResult,
-    cli_contract_ids,
+    change_log_contract_ids,
     due_contract_ids,
     run_change_log_for_contract,
     run_contract,
@@ -74,12 +74,12 @@ class Command(BaseCommand):
             )
 
         regular_ids = due_contract_ids(run_date=run_date)
-        cli_ids = cli_contract_ids(run_date=run_date)
+        change_log_ids = change_log_contract_ids(run_date=run_date)
         if contract_id is not None:
             regular_ids = [contract_id]
-            cli_ids = [pk for pk in cli_ids if pk == contract_id]
+            change_log_ids = [pk for pk in change_log_ids if pk == contract_id]
         regular = [run_contract(contract_id=pk, run_date=run_date) for pk in regular_ids]
-        change_log = [run_change_log_for_contract(contract_id=pk, run_date=run_date) for pk in cli_ids]
+        change_log = [run_change_log_for_contract(contract_id=pk, run_date=run_date) for pk in change_log_ids]
         if not dry_run:
             for invoice_type, results in (("regular", regular), ("change_log", change_log)):
                 if results:

@@ -1,10 +1,12 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Back-office actions on a billing contract: generate an invoice, preview, apply indexation."""
+"""Back-office actions of invoicing on a billing contract: generate an invoice, preview the next one.
+
+Added to the contracts app's admin by `seatline.invoicing.admin` (contracts sits below invoicing).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -12,16 +14,17 @@ from django.http import HttpRequest, HttpResponse
 
 from seatline import clock, core
 from seatline.common.admin_actions import ServiceActionsMixin, add_service_error, submitted
-from seatline.configuration.models import Configuration
+from seatline.configuration.selectors import configuration
 from seatline.contracts.models import BillingContract, BillingSchedule
 from seatline.errors import SeatlineError
+from seatline.invoicing import services
 
 
 def selectable_cycles(contract: BillingContract, today: dt.date) -> list[core.types.Cycle]:
     """Cycles a manual run may choose: not invoiced, up to the configured range of future cycles."""
     if contract.type != "recurring":
         return []
-    months = contract.period_months * Configuration.get().invoicing_cycle_range
+    months = contract.period_months * configuration().invoicing_cycle_range
     invoiced = set(
         BillingSchedule.objects.filter(contract=contract, status=BillingSchedule.Status.INVOICED).values_list(
             "cycle_start", flat=True
@@ -45,17 +48,6 @@ class GenerateInvoiceForm(forms.Form):
         ]
 
 
-class IndexationForm(forms.Form):
-    percent = forms.DecimalField(
-        label="Indexation %", max_digits=7, decimal_places=4, min_value=Decimal("-100")
-    )
-    apply_on = forms.DateField(
-        label="Apply on",
-        required=False,
-        help_text="empty or today: now (price LCLs); a later date: scheduled changes",
-    )
-
-
 def proposal_rows(proposal: core.types.Proposal) -> list[list[Any]]:
     return [
         [
@@ -75,16 +67,13 @@ def proposal_rows(proposal: core.types.Proposal) -> list[list[Any]]:
 LINE_HEADINGS = ("Type", "Description", "From", "To", "Quantity", "Unit price", "Amount", "Discount")
 
 
-class ContractActionsMixin(ServiceActionsMixin):
+class ContractInvoicingActionsMixin(ServiceActionsMixin):
     service_actions = (
         ("generate-invoice", "Generate invoice", "generate_invoice_view"),
         ("preview", "Preview next invoice", "preview_view"),
-        ("indexation", "Apply indexation", "indexation_view"),
     )
 
     def generate_invoice_view(self, request: HttpRequest, contract: BillingContract) -> HttpResponse:
-        from seatline.invoicing import services
-
         cycles = selectable_cycles(contract, clock.today())
         form = GenerateInvoiceForm(submitted(request), cycles=cycles)
         if request.method == "POST" and form.is_valid():
@@ -113,8 +102,6 @@ class ContractActionsMixin(ServiceActionsMixin):
         )
 
     def preview_view(self, request: HttpRequest, contract: BillingContract) -> HttpResponse:
-        from seatline.invoicing import services
-
         try:
             proposal = services.preview_next_invoice(contract=contract)
         except SeatlineError as error:
@@ -138,37 +125,4 @@ class ContractActionsMixin(ServiceActionsMixin):
             preview_rows=proposal_rows(proposal),
             preview_footer=footer if proposal.lines else (),
             preview_empty="Nothing to bill.",
-        )
-
-    def indexation_view(self, request: HttpRequest, contract: BillingContract) -> HttpResponse:
-        from seatline.subscriptions import services
-
-        form = IndexationForm(submitted(request))
-        rows: list[list[Any]] = []
-        if request.method == "POST" and form.is_valid():
-            percent = form.cleaned_data["percent"]
-            if "apply" in request.POST:
-                try:
-                    changes = services.index_prices(
-                        contract=contract, percent=percent, apply_on=form.cleaned_data["apply_on"]
-                    )
-                except SeatlineError as error:
-                    add_service_error(form, error)
-                else:
-                    return self.done(
-                        request, contract, f"Indexation of {percent}% applied ({len(changes)} changes)."
-                    )
-            for subscription in contract.subscriptions.filter(status="active").order_by("name"):
-                new = core.indexed_price(subscription.price, percent, subscription.currency)
-                rows.append([subscription.name, subscription.sales_unit, subscription.price, new])
-        return self.render_action(
-            request,
-            contract,
-            title="Apply indexation",
-            form=form,
-            buttons=(("preview", "Preview"), ("apply", "Apply")),
-            intro="Raises the selling price of every active subscription of the contract by a percentage.",
-            preview_title="New prices" if rows else "",
-            preview_headings=("Subscription", "Unit", "Price", "New price"),
-            preview_rows=rows,
         )
