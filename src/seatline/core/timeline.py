@@ -184,6 +184,16 @@ def pieces(
         yield start, bounds[n + 1] - ONE_DAY, values
 
 
+def first_affected_day(terms: ContractTerms, effective: dt.date) -> dt.date:
+    """The first day whose billing a change effective `effective` can alter: that day itself, or
+    with `prorate_unit = months` the first day of its anchored month (the snapped quantity of a
+    month is its largest one, so an increase counts from the month's first day; a decrease or a
+    price change alters only the next months, which also lie after this day)."""
+    if terms.prorate_unit != "months":
+        return effective
+    return add_months(terms.start, month_index(terms.start, effective))
+
+
 def billing_timeline(terms: ContractTerms, sub: SubscriptionSnapshot) -> StepFunction:
     """The step function of `State` the contract bills `sub` by (module doc)."""
     return StepFunction(billing_steps(sub, prorate_unit=terms.prorate_unit, anchor=terms.start), ZERO_STATE)
