@@ -111,17 +111,20 @@ def layers_on(lines: Sequence[BilledLine], day: dt.date) -> list[Layer]:
 def credit_parts(
     lines: Sequence[BilledLine], day: dt.date, seats: int, state: State, unit_months: int
 ) -> tuple[Part, ...]:
-    """Credit `seats` seats of `day` at the prices they were billed at, most recent first."""
-    parts: list[Part] = []
+    """Credit `seats` seats of `day` at the prices they were billed at, most recent first (one
+    part per price: seats of several layers with the same price make one part)."""
+    taken_at: dict[tuple[Decimal, int], int] = {}
     for layer in reversed(layers_on(lines, day)):
         if seats == 0:
             break
         taken = min(seats, layer.seats)
-        parts.append((CREDIT, -taken, layer.unit_price, layer.unit_months))
+        price = (layer.unit_price, layer.unit_months)
+        taken_at[price] = taken_at.get(price, 0) + taken
         seats -= taken
     if seats:  # billed record without layers (should not happen): credit at the current price
-        parts.append((CREDIT, -seats, state.price or Decimal("0"), unit_months))
-    return tuple(parts)
+        price = (state.price or Decimal("0"), unit_months)
+        taken_at[price] = taken_at.get(price, 0) + seats
+    return tuple((CREDIT, -taken, unit_price, months) for (unit_price, months), taken in taken_at.items())
 
 
 @dataclass
@@ -216,7 +219,9 @@ def change_lines(
     advance = terms.policy == ADVANCE
     # the price layers of a day may change where the billed total does not: credits are split
     # at every boundary of a billed line as well
-    bounds: list[dt.date] = sorted({d for line in billed for d in (line.period_start, line.period_end + ONE_DAY)})
+    bounds: list[dt.date] = sorted(
+        {d for line in billed for d in (line.period_start, line.period_end + ONE_DAY)}
+    )
     runs: list[_Run] = []
     for start, end, (state, quantity) in pieces(a, b, [timeline, billed_fn]):
         difference = state.quantity - quantity

@@ -143,9 +143,7 @@ def _subscription_lines(
     by_sub = _billed_by_subscription(billed)
     carried: dict[int | None, list[ProposedLine]] = {}
     for item in pending:
-        carried.setdefault(item.line.subscription_id, []).append(
-            replace(item.line, change_line_id=item.id)
-        )
+        carried.setdefault(item.line.subscription_id, []).append(replace(item.line, change_line_id=item.id))
     lines: list[ProposedLine] = []
     prepared: dict[int, Prepared] = {}
     for sub in subscriptions:

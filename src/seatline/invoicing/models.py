@@ -182,7 +182,8 @@ class ChangeLine(models.Model):
                 condition=models.Q(period_end__gte=models.F("period_start")), name="change_line_period_order"
             ),
             models.CheckConstraint(
-                condition=models.Q(type="proration", quantity__gt=0) | models.Q(type="credit", quantity__lt=0),
+                condition=models.Q(type="proration", quantity__gt=0)
+                | models.Q(type="credit", quantity__lt=0),
                 name="change_line_sign_follows_type",
             ),
         ]

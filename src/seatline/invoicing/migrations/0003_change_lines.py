@@ -7,50 +7,106 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contracts', '0002_initial'),
-        ('invoicing', '0002_invoice_runs'),
-        ('subscriptions', '0001_initial'),
+        ("contracts", "0002_initial"),
+        ("invoicing", "0002_invoice_runs"),
+        ("subscriptions", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ChangeLine',
+            name="ChangeLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('type', models.CharField(choices=[('proration', 'Proration'), ('credit', 'Credit')], max_length=12)),
-                ('description', models.CharField(max_length=300)),
-                ('quantity', models.IntegerField(help_text='the signed difference (credits negative)')),
-                ('unit_price', models.DecimalField(decimal_places=4, default=Decimal('0'), max_digits=19)),
-                ('unit_months', models.PositiveSmallIntegerField()),
-                ('period_start', models.DateField()),
-                ('period_end', models.DateField()),
-                ('amount', models.DecimalField(decimal_places=4, default=Decimal('0'), max_digits=19)),
-                ('discount', models.DecimalField(decimal_places=4, default=Decimal('0'), max_digits=19)),
-                ('currency', models.CharField(default='USD', max_length=3, validators=[seatline.common.fields.validate_currency], verbose_name='currency')),
-                ('taxable', models.BooleanField(default=True)),
-                ('tax_category', models.CharField(blank=True, max_length=100)),
-                ('created_at', models.DateTimeField(editable=False)),
-                ('change', models.ForeignKey(help_text='the change log whose recording computed this line', on_delete=django.db.models.deletion.PROTECT, related_name='change_lines', to='subscriptions.licensechangelog')),
-                ('contract', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='change_lines', to='contracts.billingcontract')),
-                ('subscription', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='change_lines', to='subscriptions.subscription')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[("proration", "Proration"), ("credit", "Credit")], max_length=12
+                    ),
+                ),
+                ("description", models.CharField(max_length=300)),
+                ("quantity", models.IntegerField(help_text="the signed difference (credits negative)")),
+                ("unit_price", models.DecimalField(decimal_places=4, default=Decimal("0"), max_digits=19)),
+                ("unit_months", models.PositiveSmallIntegerField()),
+                ("period_start", models.DateField()),
+                ("period_end", models.DateField()),
+                ("amount", models.DecimalField(decimal_places=4, default=Decimal("0"), max_digits=19)),
+                ("discount", models.DecimalField(decimal_places=4, default=Decimal("0"), max_digits=19)),
+                (
+                    "currency",
+                    models.CharField(
+                        default="USD",
+                        max_length=3,
+                        validators=[seatline.common.fields.validate_currency],
+                        verbose_name="currency",
+                    ),
+                ),
+                ("taxable", models.BooleanField(default=True)),
+                ("tax_category", models.CharField(blank=True, max_length=100)),
+                ("created_at", models.DateTimeField(editable=False)),
+                (
+                    "change",
+                    models.ForeignKey(
+                        help_text="the change log whose recording computed this line",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="change_lines",
+                        to="subscriptions.licensechangelog",
+                    ),
+                ),
+                (
+                    "contract",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="change_lines",
+                        to="contracts.billingcontract",
+                    ),
+                ),
+                (
+                    "subscription",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="change_lines",
+                        to="subscriptions.subscription",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('contract', 'id'),
+                "ordering": ("contract", "id"),
             },
         ),
         migrations.AddField(
-            model_name='invoiceline',
-            name='change_line',
-            field=models.OneToOneField(blank=True, help_text='the change line this line puts on the document', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='invoice_line', to='invoicing.changeline'),
+            model_name="invoiceline",
+            name="change_line",
+            field=models.OneToOneField(
+                blank=True,
+                help_text="the change line this line puts on the document",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="invoice_line",
+                to="invoicing.changeline",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='changeline',
-            constraint=models.CheckConstraint(condition=models.Q(('period_end__gte', models.F('period_start'))), name='change_line_period_order'),
+            model_name="changeline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("period_end__gte", models.F("period_start"))),
+                name="change_line_period_order",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='changeline',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('quantity__gt', 0), ('type', 'proration')), models.Q(('quantity__lt', 0), ('type', 'credit')), _connector='OR'), name='change_line_sign_follows_type'),
+            model_name="changeline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("quantity__gt", 0), ("type", "proration")),
+                    models.Q(("quantity__lt", 0), ("type", "credit")),
+                    _connector="OR",
+                ),
+                name="change_line_sign_follows_type",
+            ),
         ),
     ]
