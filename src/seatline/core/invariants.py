@@ -148,11 +148,8 @@ def check_billed_days(
     usage = sub.kind == "usage"
     for start, end, (state, billed_before, billed_after) in pieces(a, b, [timeline, before_fn, after_fn]):
         quantity = state.quantity
-        if cycle is not None:
-            if usage:
-                expected = billed_before
-            else:
-                expected = quantity if billed_before == 0 else -1
+        if cycle is not None and not usage:
+            expected = quantity if billed_before == 0 else -1  # the cycle billed once, in full
         elif usage:
             expected = billed_before
         elif quantity >= billed_before or (advance and (state.refund if refund is None else refund)):

@@ -21,9 +21,9 @@ from decimal import Decimal
 from typing import Any
 
 from seatline import core
-from seatline.core.money import quantize, unit_price4
 from seatline.configuration.models import Configuration
 from seatline.contracts.models import BillingContract, BillingSchedule
+from seatline.core.money import quantize, unit_price4
 from seatline.core.types import (
     BilledLine,
     BillingSettings,

@@ -5,9 +5,13 @@ import seatline.common.fields
 from decimal import Decimal
 from django.db import migrations, models
 
+from seatline.invoicing.upgrade import carry_over_pending_differences
+
 
 class Migration(migrations.Migration):
     dependencies = [
+        ("audit", "0001_initial"),
+        ("contenttypes", "0002_remove_content_type_name"),
         ("contracts", "0002_initial"),
         ("invoicing", "0002_invoice_runs"),
         ("subscriptions", "0001_initial"),
@@ -109,4 +113,6 @@ class Migration(migrations.Migration):
                 name="change_line_sign_follows_type",
             ),
         ),
+        # the differences of changes recorded before this migration (see seatline.invoicing.upgrade)
+        migrations.RunPython(carry_over_pending_differences, migrations.RunPython.noop),
     ]

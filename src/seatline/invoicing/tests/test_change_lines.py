@@ -213,3 +213,40 @@ def test_a_chunk_loads_its_pending_lines_in_one_query(db):
             ("proration", 2 + contract.pk - contracts[0].pk),
             ("proration", 3),
         ]
+
+
+@pytest.mark.django_db
+def test_upgrade_carries_over_the_differences_of_changes_recorded_before(contract, sub, today):
+    from django.db.migrations.loader import MigrationLoader
+
+    from seatline.invoicing.upgrade import carry_over_pending_differences
+    from seatline.subscriptions import hooks
+
+    BillingContract.objects.filter(pk=contract.pk).update(process_refunds="yes")
+    run_contract(contract_id=contract.pk, run_date=today)
+    # changes recorded by a Seatline that did not store change lines (no hook installed)
+    with hooks.override(hooks.ChangeHooks(name="change_lines")):
+        with clock.frozen(D(2018, 2, 10)):
+            change_quantity(subscription=sub, quantity=15)
+        with clock.frozen(D(2018, 2, 20)):
+            change_quantity(subscription=sub, quantity=13)
+    assert ChangeLine.objects.count() == 0
+    # the models as the migration sees them
+    apps = MigrationLoader(connection).project_state(("invoicing", "0003_change_lines")).apps
+    # what the next document would have billed under the former rule, netted over the changes
+    assert carry_over_pending_differences(apps) == 2
+    latest = sub.change_logs.order_by("-id").first()
+    assert [line[:5] for line in change_lines(sub)] == [
+        ("proration", 5, D(2018, 2, 10), D(2018, 2, 19), Decimal("21.43")),
+        ("proration", 3, D(2018, 2, 20), D(2018, 3, 31), Decimal("47.57")),
+    ]
+    assert set(ChangeLine.objects.values_list("change_id", flat=True)) == {latest.pk}
+    event = AuditEvent.objects.get(action="change_lines_computed")
+    assert (event.object_id, event.actor) == (str(latest.pk), "migration invoicing.0003_change_lines")
+    assert carry_over_pending_differences(apps) == 0  # nothing left once they are stored
+    cli = generate_change_log_invoice(contract=contract, run_date=D(2018, 2, 23))
+    assert cli.total == Decimal("69.00")
+    # later changes follow the new rule
+    with clock.frozen(D(2018, 3, 1)):
+        change_quantity(subscription=sub, quantity=14)
+    assert change_lines(sub)[-1][:5] == ("proration", 1, D(2018, 3, 1), D(2018, 3, 31), Decimal("12.00"))
