@@ -733,3 +733,19 @@ def test_auto_renew_contract_keeps_billing_full_cycles() -> None:
     assert key(p) == [("recurring", 1, "2024-01-01", "2024-12-31", "5", "600.00")]
     ended = replace(t, auto_renew=False)
     assert cycle_starting(ended, D(2024, 1, 1)) is None
+
+
+def test_a_change_leaving_a_negative_quantity_on_invoiced_days_is_refused() -> None:
+    t = terms()
+    base = sub([change(D(2024, 1, 1), 10), change(D(2024, 1, 20), 4, id=2)])
+    record = Record(t, regular(t, D(2024, 1, 1), [sub([change(D(2024, 1, 1), 10)])]))
+    # a deactivation on Jan 10 (effective Jan 11) after an increase recorded ahead for Jan 20
+    gone = sub([*base.changes, change(D(2024, 1, 11), -14, kind="deactivate", id=3)])
+    with pytest.raises(CoreError) as error:
+        record.change(gone, 3, [D(2024, 1, 1)])
+    assert (error.value.code, error.value.message) == (
+        "negative_quantity",
+        "the quantity in force would be -4 from 2024-01-11 to 2024-01-19",
+    )
+    # not refused while the days are not invoiced (nothing billed for them yet)
+    assert record.change(gone, 3, []) == ()

@@ -28,12 +28,14 @@ from collections.abc import Sequence
 from seatline.core.changes import billed_steps, change_lines
 from seatline.core.invariants import check_change_lines
 from seatline.core.proposal import invoiced_cycles, subscription_line
-from seatline.core.timeline import REDUCTION_KINDS, billing_timeline, first_affected_day
+from seatline.core.timeline import REDUCTION_KINDS, StepFunction, billing_timeline, first_affected_day, pieces
 from seatline.core.types import (
     CREDIT,
     BilledLine,
     Change,
     ContractTerms,
+    CoreError,
+    Cycle,
     ProposedLine,
     SubscriptionSnapshot,
 )
@@ -41,6 +43,23 @@ from seatline.core.types import (
 
 def _computable(terms: ContractTerms, subscription: SubscriptionSnapshot) -> bool:
     return terms.type == "recurring" and terms.frequency is not None and subscription.kind != "usage"
+
+
+def _refuse_negative_quantities(
+    invoiced: Sequence[Cycle], timeline: StepFunction, since: dt.date | None
+) -> None:
+    """`negative_quantity` when the timeline has a quantity below zero on an invoiced day from
+    `since` on: a change effective before a change already recorded (a backdated quantity
+    change or deactivation before a future-dated one) whose delta, counted from the current
+    quantity, leaves the days in between below zero. Nothing can be billed for such days."""
+    for cycle in invoiced:
+        start = cycle.start if since is None else max(cycle.start, since)
+        for a, b, (state,) in pieces(start, cycle.end, [timeline]):
+            if state.quantity < 0:
+                raise CoreError(
+                    "negative_quantity",
+                    f"the quantity in force would be {state.quantity} from {a.isoformat()} to {b.isoformat()}",
+                )
 
 
 def _lines(
@@ -56,6 +75,7 @@ def _lines(
     if not invoiced or (since is not None and since > max(c.end for c in invoiced)):
         return ()
     timeline = billing_timeline(terms, subscription)
+    _refuse_negative_quantities(invoiced, timeline, since)
     mine = [line for line in billed if line.subscription_id == subscription.id]
     billed_fn = billed_steps(mine)
     subs = change_lines(
@@ -88,7 +108,9 @@ def lines_for_change(
 
     `subscription`: its snapshot after the change (`change` among its changes); `billed`: the
     billed record before the change (lines of other subscriptions are ignored), oldest first;
-    `invoiced_starts`: the starts of the cycles that have their regular invoice.
+    `invoiced_starts`: the starts of the cycles that have their regular invoice. Raises
+    `CoreError("negative_quantity")` when the change leaves a quantity below zero in force on
+    an invoiced day it affects (see `_refuse_negative_quantities`).
     """
     if change not in subscription.changes:
         raise ValueError(f"change {change.id} is not one of subscription {subscription.id}'s changes")

@@ -15,6 +15,8 @@ from __future__ import annotations
 from seatline import clock, core
 from seatline.audit.services import record
 from seatline.contracts.models import ContractType
+from seatline.core.types import CoreError
+from seatline.errors import SeatlineError
 from seatline.invoicing.models import ChangeLine
 from seatline.invoicing.snapshots import invoiced_starts, subscription_record, subscription_snapshot
 from seatline.subscriptions.models import LicenseChangeLog, Subscription
@@ -30,13 +32,21 @@ def record_change_lines(subscription: Subscription, change: LicenseChangeLog) ->
         return []
     snapshot = subscription_snapshot(subscription)
     recorded = next(c for c in snapshot.changes if c.id == change.pk)
-    lines = core.lines_for_change(
-        contract.terms(),
-        invoiced_starts=invoiced,
-        subscription=snapshot,
-        change=recorded,
-        billed=subscription_record(subscription),
-    )
+    try:
+        lines = core.lines_for_change(
+            contract.terms(),
+            invoiced_starts=invoiced,
+            subscription=snapshot,
+            change=recorded,
+            billed=subscription_record(subscription),
+        )
+    except CoreError as exc:  # the change is refused: the caller's transaction rolls it back
+        raise SeatlineError(
+            "invalid_quantity",
+            f"{subscription.name}: a change effective {change.effective_date.isoformat()} is refused: "
+            f"{exc.message} (a change recorded earlier takes effect later)",
+            field="effective",
+        ) from exc
     if not lines:
         return []
     now = clock.now()

@@ -135,12 +135,28 @@ def carry_over_pending_differences(apps: Any, schema_editor: Any = None) -> int:
                 taxable=sub.taxable,
                 tax_category=category.name if category is not None else None,
             )
-            lines = core.pending_at_upgrade(
-                terms, invoiced_starts=invoiced, subscription=snapshot, billed=billed.get(sub.pk, ())
+            latest = max(changes[sub.pk], key=lambda change: change.id)
+            content_type, _ = content_types.objects.get_or_create(
+                app_label="subscriptions", model="licensechangelog"
             )
+            try:
+                lines = core.pending_at_upgrade(
+                    terms, invoiced_starts=invoiced, subscription=snapshot, billed=billed.get(sub.pk, ())
+                )
+            except core.CoreError as exc:  # a timeline below zero: the former rule could not bill it either
+                audit_events.objects.create(
+                    at=now,
+                    actor=ACTOR,
+                    action="change_lines_not_carried_over",
+                    content_type=content_type,
+                    object_id=str(latest.id),
+                    object_repr=f"change log {latest.id} of {sub.name}"[:200],
+                    changes={},
+                    message=f"[{exc.code}] {exc.message}",
+                )
+                continue
             if not lines:
                 continue
-            latest = max(changes[sub.pk], key=lambda change: change.id)
             change_lines.objects.bulk_create(
                 change_lines(
                     contract_id=contract.pk,
@@ -161,9 +177,6 @@ def carry_over_pending_differences(apps: Any, schema_editor: Any = None) -> int:
                     created_at=now,
                 )
                 for line in lines
-            )
-            content_type, _ = content_types.objects.get_or_create(
-                app_label="subscriptions", model="licensechangelog"
             )
             audit_events.objects.create(
                 at=now,

@@ -250,3 +250,20 @@ def test_upgrade_carries_over_the_differences_of_changes_recorded_before(contrac
     with clock.frozen(D(2018, 3, 1)):
         change_quantity(subscription=sub, quantity=14)
     assert change_lines(sub)[-1][:5] == ("proration", 1, D(2018, 3, 1), D(2018, 3, 31), Decimal("12.00"))
+
+
+@pytest.mark.django_db
+def test_a_change_leaving_a_negative_quantity_on_invoiced_days_is_refused(contract, sub, today):
+    from seatline.errors import SeatlineError
+    from seatline.subscriptions.tests.factories import db_state
+
+    run_contract(contract_id=contract.pk, run_date=today)
+    with clock.frozen(D(2018, 2, 1)):
+        change_quantity(subscription=sub, quantity=14, effective=D(2018, 3, 20))  # recorded ahead
+    before = db_state(contract, sub)
+    # deactivated on Feb 10: -14 from Feb 11, but the +4 only counts from Mar 20: -4 in between
+    with clock.frozen(D(2018, 2, 10)), pytest.raises(SeatlineError) as err:
+        deactivate_subscription(subscription=Subscription.objects.get(pk=sub.pk))
+    assert (err.value.code, err.value.field) == ("invalid_quantity", "effective")
+    assert "would be -4 from 2018-02-11 to 2018-03-19" in err.value.message
+    assert db_state(contract, sub) == before
