@@ -390,6 +390,7 @@ def copy_limit(cursor, rows: int) -> float:
 
 
 def main() -> None:
+    global PREFIX, SEED_DB
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--contracts", type=int, default=10_000)
     parser.add_argument("--subs", type=int, default=10)
@@ -401,9 +402,10 @@ def main() -> None:
     parser.add_argument("--dsn", default="postgresql://postgres@127.0.0.1:5432")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="keep the databases")
-    parser.add_argument("--db-prefix", default=PREFIX, help="names of the databases (default: %(default)s_*)")
+    parser.add_argument(
+        "--db-prefix", default="seatline_bench", help="names of the databases (%(default)s_*)"
+    )
     args = parser.parse_args()
-    global PREFIX, SEED_DB
     PREFIX, SEED_DB = args.db_prefix, f"{args.db_prefix}_seed"
 
     directory = Path(tempfile.mkdtemp(prefix="seatline-bench-"))
