@@ -15,8 +15,10 @@ Effective dates, as the services store them:
   the deactivation LCL, by id), so the quantity never doubles on `d`.
 
 The refund decision of a reduction is taken when the change is made (`Change.refund`,
-see `rules.refund_applies`). A day is "governed" by the latest change with a non-zero delta
-effective on or before it; price-only changes do not alter which reduction governs a day.
+see `rules.refund_applies`); a change's lines follow its own decision (`change_record`).
+`State.refund` records the reduction "governing" a day (the latest change with a non-zero delta
+effective on or before it; price-only changes do not alter it): only the upgrade of databases
+whose changes were recorded before change lines were stored still decides credits by it.
 
 With `prorate_unit = months` the timeline is snapped to anchored months (section 5): the
 quantity billed for an anchored month is the largest quantity in force on any of its days
