@@ -1,11 +1,14 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Benchmark of the pure billing core: propose_regular over 100,000 in-memory subscriptions.
+"""Benchmark of the pure billing core: propose_regular and lines_for_change over 100,000
+in-memory subscriptions.
 
 10,000 contracts x 10 subscriptions (monthly, quarterly and annual contracts started between
 2022 and 2024, each subscription with a few license changes: increases, refunded decreases,
 price changes, deactivations and re-activations). Each contract's billing history up to the
-run date (regular and change-log invoices, i.e. the `BilledLine` rows) is produced by the core
-itself; then every contract's next due cycle is proposed, and only that is timed.
+run date (each change's lines computed when it is known, regular and change-log invoices, i.e.
+the `BilledLine` rows) is produced by the core itself. Then two things are timed: every
+contract's next due cycle proposed (with the change lines still pending), and the lines of one
+more change per subscription (+1 seat on the run date) computed against its billed record.
 
 To keep memory flat, 200 contract histories are generated and the 10,000 contracts are
 instances of them (each with its own snapshot objects; subscription ids are per contract,
@@ -28,10 +31,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from seatline.core import (
+    as_billed,
     billed_lines_of,
     contract_cycles,
     due_cycles,
     generation_date,
+    lines_for_change,
     propose_change_log,
     propose_regular,
 )
@@ -41,6 +46,7 @@ from seatline.core.types import (
     Change,
     ContractTerms,
     CoreError,
+    PendingLine,
     SubscriptionSnapshot,
     TaxContext,
     TaxRate,
@@ -110,18 +116,35 @@ def build_history(rng: random.Random, n_subs: int):  # type: ignore[no-untyped-d
     run_days |= {generation_date(terms, c) for c in contract_cycles(terms, through=RUN_DATE)}
     billed: list[BilledLine] = []
     invoiced: set[dt.date] = set()
+    pending: list[PendingLine] = []
+    recorded = [0] * len(known)
+
+    def snapshot(i: int, changes: list[Change]) -> SubscriptionSnapshot:
+        return SubscriptionSnapshot(
+            id=i + 1,
+            kind="license",
+            description=f"Seats {i + 1}",
+            unit_months=1,
+            start=known[i][0][1].effective,
+            changes=tuple(changes),
+        )
+
     for day in sorted(d for d in run_days if d < RUN_DATE):
-        subs = [
-            SubscriptionSnapshot(
-                id=i + 1,
-                kind="license",
-                description=f"Seats {i + 1}",
-                unit_months=1,
-                start=history[0][1].effective,
-                changes=tuple(c for acted, c in history if acted <= day),
-            )
-            for i, history in enumerate(known)
-        ]
+        for i, history in enumerate(known):  # the day's changes first, each one's lines fixed now
+            while recorded[i] < len(history) and history[recorded[i]][0] <= day:
+                recorded[i] += 1
+                change = history[recorded[i] - 1][1]
+                after = snapshot(i, [c for _, c in history[: recorded[i]]])
+                lines = lines_for_change(
+                    terms,
+                    invoiced_starts=frozenset(invoiced),
+                    subscription=after,
+                    change=change,
+                    billed=billed,
+                )
+                pending.extend(PendingLine(len(pending) + 1, change.effective, line) for line in lines)
+                billed.extend(as_billed(lines))
+        subs = [snapshot(i, [c for _, c in history[: recorded[i]]]) for i, history in enumerate(known)]
         for cycle in due_cycles(terms, run_date=day, invoiced_starts=frozenset(invoiced)):
             proposal = propose_regular(
                 terms,
@@ -134,9 +157,13 @@ def build_history(rng: random.Random, n_subs: int):  # type: ignore[no-untyped-d
                 taxes=TAXES,
                 settings=SETTINGS,
                 today=day,
+                pending=pending,
             )
             invoiced.add(cycle.start)
             billed.extend(billed_lines_of(proposal))
+            pending = []
+        if terms.change_log_invoices == "off" or day.weekday() != SETTINGS.cli_weekday:
+            continue
         try:
             proposal = propose_change_log(
                 terms,
@@ -147,22 +174,14 @@ def build_history(rng: random.Random, n_subs: int):  # type: ignore[no-untyped-d
                 taxes=TAXES,
                 settings=SETTINGS,
                 today=day,
+                pending=pending,
             )
         except CoreError:
             continue
         billed.extend(billed_lines_of(proposal))
-    subs = tuple(
-        SubscriptionSnapshot(
-            id=i + 1,
-            kind="license",
-            description=f"Seats {i + 1}",
-            unit_months=1,
-            start=history[0][1].effective,
-            changes=tuple(c for _, c in history),
-        )
-        for i, history in enumerate(known)
-    )
-    return terms, subs, tuple(billed), frozenset(invoiced)
+        pending = []
+    subs = [snapshot(i, [c for _, c in history]) for i, history in enumerate(known)]
+    return terms, tuple(subs), tuple(billed), frozenset(invoiced), tuple(pending)
 
 
 def main() -> None:
@@ -178,18 +197,21 @@ def main() -> None:
     templates = [build_history(rng, args.subs) for _ in range(args.templates)]
     contracts = []
     for n in range(args.contracts):
-        terms, subs, billed, invoiced = templates[n % len(templates)]
-        contracts.append((replace(terms, id=n + 1), tuple(replace(s) for s in subs), billed, invoiced))
+        terms, subs, billed, invoiced, pending = templates[n % len(templates)]
+        contracts.append(
+            (replace(terms, id=n + 1), tuple(replace(s) for s in subs), billed, invoiced, pending)
+        )
     n_subs = sum(len(c[1]) for c in contracts)
     n_billed = sum(len(c[2]) for c in contracts)
+    n_pending = sum(len(c[4]) for c in contracts)
     print(
         f"built {len(contracts)} contracts, {n_subs} subscriptions, {n_billed} billed lines "
-        f"in {time.perf_counter() - t0:.1f} s"
+        f"({n_pending} pending change lines) in {time.perf_counter() - t0:.1f} s"
     )
 
     lines = 0
     t0 = time.perf_counter()
-    for terms, subs, billed, invoiced in contracts:
+    for terms, subs, billed, invoiced, pending in contracts:
         cycle = due_cycles(terms, run_date=RUN_DATE + dt.timedelta(days=400), invoiced_starts=invoiced)[0]
         proposal = propose_regular(
             terms,
@@ -202,6 +224,7 @@ def main() -> None:
             taxes=TAXES,
             settings=SETTINGS,
             today=max(RUN_DATE, cycle.start),
+            pending=pending,
         )
         lines += len(proposal.lines)
     elapsed = time.perf_counter() - t0
@@ -209,6 +232,28 @@ def main() -> None:
         f"propose_regular: {len(contracts)} contracts, {n_subs} subscriptions, {lines} lines in {elapsed:.2f} s"
     )
     print(f"{n_subs / elapsed:,.0f} subscriptions/second")
+
+    lines = 0
+    t0 = time.perf_counter()
+    for terms, subs, billed, invoiced, _ in contracts:
+        by_sub: dict[int, list[BilledLine]] = {}
+        for line in billed:
+            by_sub.setdefault(line.subscription_id, []).append(line)
+        for sub in subs:
+            last = sub.changes[-1]
+            change = Change(len(sub.changes) + 1, max(RUN_DATE, last.effective), 1, last.price, "increase")
+            lines += len(
+                lines_for_change(
+                    terms,
+                    invoiced_starts=invoiced,
+                    subscription=replace(sub, changes=(*sub.changes, change)),
+                    change=change,
+                    billed=by_sub.get(sub.id, ()),
+                )
+            )
+    elapsed = time.perf_counter() - t0
+    print(f"lines_for_change: {n_subs} changes, {lines} lines in {elapsed:.2f} s")
+    print(f"{n_subs / elapsed:,.0f} changes/second")
 
 
 if __name__ == "__main__":

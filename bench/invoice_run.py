@@ -45,7 +45,8 @@ sys.path.insert(0, str(ROOT / "src"))
 
 START = dt.date(2026, 1, 1)
 RUN_DATE = dt.date(2026, 1, 5)
-SEED_DB = "seatline_bench_seed"
+PREFIX = "seatline_bench"  # --db-prefix: the databases are PREFIX_seed, PREFIX_sample, PREFIX_runN
+SEED_DB = f"{PREFIX}_seed"
 PRICES = [Decimal(p) for p in ("6.00", "12.00", "12.50", "22.50", "36.00", "57.20")]
 RUN_TYPES = ("invoice_run", "invoice_run_chunk")
 
@@ -220,8 +221,8 @@ def sample(dsn: str, sample_size: int, profile_size: int, top: int) -> dict:
 
     from seatline.contracts.models import BillingContract
 
-    create_database(dsn, "seatline_bench_sample", template=SEED_DB)
-    use_database("seatline_bench_sample")
+    create_database(dsn, f"{PREFIX}_sample", template=SEED_DB)
+    use_database(f"{PREFIX}_sample")
     ids = list(BillingContract.objects.order_by("id").values_list("id", flat=True))
     counted = {"n": 0}
     by_statement: dict[str, list[float]] = {}
@@ -249,7 +250,7 @@ def sample(dsn: str, sample_size: int, profile_size: int, top: int) -> dict:
     stats.sort_stats("cumulative").print_stats(top)
     stats.sort_stats("tottime").print_stats(top)
     use_database(SEED_DB)
-    drop_database(dsn, "seatline_bench_sample")
+    drop_database(dsn, f"{PREFIX}_sample")
     statements = sorted(by_statement.items(), key=lambda item: -sum(item[1]))
     return {
         "statements": [(key, len(times), sum(times)) for key, times in statements],
@@ -297,7 +298,7 @@ def timed_run(dsn: str, workers: int, chunk_size: int | None, directory: Path) -
     from seatline.jobs.models import FINISHED_STATUSES, Job
     from seatline.jobs.services import enqueue
 
-    name = f"seatline_bench_run{workers}"
+    name = f"{PREFIX}_run{workers}"
     create_database(dsn, name, template=SEED_DB)
     use_database(name)
     processes = start_workers(workers, f"{dsn}/{name}", directory)
@@ -389,6 +390,7 @@ def copy_limit(cursor, rows: int) -> float:
 
 
 def main() -> None:
+    global PREFIX, SEED_DB
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--contracts", type=int, default=10_000)
     parser.add_argument("--subs", type=int, default=10)
@@ -400,7 +402,11 @@ def main() -> None:
     parser.add_argument("--dsn", default="postgresql://postgres@127.0.0.1:5432")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="keep the databases")
+    parser.add_argument(
+        "--db-prefix", default="seatline_bench", help="names of the databases (%(default)s_*)"
+    )
     args = parser.parse_args()
+    PREFIX, SEED_DB = args.db_prefix, f"{args.db_prefix}_seed"
 
     directory = Path(tempfile.mkdtemp(prefix="seatline-bench-"))
     os.environ["DATABASE_URL"] = f"{args.dsn}/{SEED_DB}"
@@ -443,7 +449,7 @@ def main() -> None:
         result = timed_run(args.dsn, workers, args.chunk_size, directory)
         results.append(result)
         if not args.keep:
-            drop_database(args.dsn, f"seatline_bench_run{workers}")
+            drop_database(args.dsn, f"{PREFIX}_run{workers}")
         s = result["seconds"]
         print(
             f"{workers} worker(s): {result['invoices']:,} invoices, {result['lines']:,} lines, "

@@ -12,7 +12,7 @@ from django.forms.models import model_to_dict
 from seatline.audit.models import AuditEvent
 from seatline.contracts.models import BillingContract, BillingSchedule
 from seatline.customers.models import Account
-from seatline.invoicing.models import Invoice, InvoiceLine, InvoiceTax
+from seatline.invoicing.models import ChangeLine, Invoice, InvoiceLine, InvoiceTax
 from seatline.payments.models import Payment
 from seatline.subscriptions.models import (
     LicenseChangeLog,
@@ -59,6 +59,7 @@ COUNTED = (
     Invoice,
     InvoiceLine,
     InvoiceTax,
+    ChangeLine,
     BillingSchedule,
     Payment,
     AuditEvent,

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -12,11 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from seatline.core import (
-    billed_lines_of,
     contract_cycles,
     cycle_starting,
     months_fraction,
-    propose_change_log,
     quantity_on,
     quantize,
     refund_applies,
@@ -24,8 +23,8 @@ from seatline.core import (
 from seatline.core.changes import billed_steps
 from seatline.core.proration import recurring_amount
 from seatline.core.timeline import billing_timeline
-from seatline.core.types import BillingSettings, Change, CoreError, SubscriptionSnapshot, TaxContext
-from tests.core.factories import D, Driver, Known, terms
+from seatline.core.types import BillingSettings, Change, CoreError, SubscriptionSnapshot
+from tests.core.factories import D, Driver, Known, line_key, terms
 
 FAST = settings(max_examples=100, deadline=None)
 FREQUENCIES = ["monthly", "quarterly", "annual", "triennial"]
@@ -105,47 +104,18 @@ actions = st.tuples(
 )
 
 
-@FAST
-@given(
-    start=st.dates(min_value=D(2024, 1, 1), max_value=D(2024, 12, 31)),
-    frequency=st.sampled_from(["monthly", "quarterly", "annual"]),
-    policy=st.sampled_from(["advance", "advance", "arrears"]),
-    unit=st.sampled_from(["days", "days", "months"]),
-    offset=st.integers(-5, 5),
-    refunds=st.sampled_from(["yes", "no", "use_global"]),
-    initial=st.integers(1, 30),
-    sub_offset=st.integers(0, 40),
-    events=st.lists(actions, max_size=8),
-    extra_days=st.lists(st.integers(0, 200), max_size=4),
-    unit_months=st.sampled_from([1, 1, 12]),
-)
-def test_change_sequences_never_bill_a_seat_day_twice(
+def _history(
+    *,
     start: dt.date,
-    frequency: str,
     policy: str,
-    unit: str,
-    offset: int,
     refunds: str,
     initial: int,
-    sub_offset: int,
+    sub_start: dt.date,
     events: list[tuple[int, str, int, bool, int]],
-    extra_days: list[int],
-    unit_months: int,
-) -> None:
-    t = terms(
-        frequency=frequency,
-        start=start,
-        policy=policy,
-        prorate_unit=unit,
-        invoice_offset_days=offset,
-        process_refunds=refunds,
-        change_log_invoices="weekly",
-    )
-    settings_ = BillingSettings(generate_refunds=True)
-    sub_start = start + dt.timedelta(days=sub_offset)
+) -> Model:
+    """The LCLs the services would record for `events` (a deactivation is stored effective d + 1)."""
     model = Model(quantity=initial, price=Decimal("12.00"))
     model.add(start, sub_start, initial, "create")
-    day_q: dict[dt.date, int] = {}
     for offset_days, action, new, chose_refund, backdate in sorted(events):
         day = start + dt.timedelta(days=offset_days)
         if day < sub_start:
@@ -178,62 +148,114 @@ def test_change_sequences_never_bill_a_seat_day_twice(
         elif action == "price" and model.active:
             model.price = (model.price * Decimal("1.05")).quantize(Decimal("0.01"))
             model.add(day, day, 0, "price")
-        day_q[day] = model.quantity
+    return model
 
+
+def _subscription_lines(driver: Driver) -> list[tuple[object, ...]]:
+    """Every subscription line billed so far: on documents, and pending change lines."""
+    lines = [line for document in driver.documents for line in document.lines if line.subscription_id]
+    return line_key([*lines, *(item.line for item in driver.pending)])
+
+
+histories = {
+    "start": st.dates(min_value=D(2024, 1, 1), max_value=D(2024, 12, 31)),
+    "frequency": st.sampled_from(["monthly", "quarterly", "annual"]),
+    "policy": st.sampled_from(["advance", "advance", "arrears"]),
+    "unit": st.sampled_from(["days", "days", "months"]),
+    "offset": st.integers(-5, 5),
+    "refunds": st.sampled_from(["yes", "no", "use_global"]),
+    "initial": st.integers(1, 30),
+    "sub_offset": st.integers(0, 40),
+    "events": st.lists(actions, min_size=4, max_size=12),
+    "extra_days": st.lists(st.integers(0, 200), max_size=4),
+    "unit_months": st.sampled_from([1, 1, 12]),
+}
+
+
+@settings(max_examples=150, deadline=None)
+@given(**histories, daily=st.booleans(), change_log_days=st.sets(st.integers(0, 210)))
+def test_change_histories_cost_the_same_whatever_the_change_log_days(
+    start: dt.date,
+    frequency: str,
+    policy: str,
+    unit: str,
+    offset: int,
+    refunds: str,
+    initial: int,
+    sub_offset: int,
+    events: list[tuple[int, str, int, bool, int]],
+    extra_days: list[int],
+    unit_months: int,
+    daily: bool,
+    change_log_days: set[int],
+) -> None:
+    """Billing-rules 6: a random history of changes, run day by day (`daily`, else on a few days
+    with catch-ups) with change-log invoices never, every run day or on random days, bills the
+    same multiset of subscription lines (on documents or still pending), and no seat-day twice."""
+    t = terms(
+        frequency=frequency,
+        start=start,
+        policy=policy,
+        prorate_unit=unit,
+        invoice_offset_days=offset,
+        process_refunds=refunds,
+        change_log_invoices="weekly",
+    )
+    settings_ = BillingSettings(generate_refunds=True)
+    sub_start = start + dt.timedelta(days=sub_offset)
+    model = _history(
+        start=start, policy=policy, refunds=refunds, initial=initial, sub_start=sub_start, events=events
+    )
     base = SubscriptionSnapshot(
         id=1, kind="license", description="Seats", unit_months=unit_months, start=sub_start, changes=()
     )
-    driver = Driver(t, [(base, model.known)], settings=settings_)
+    # every day when `daily` (the nightly run), else only some days (late runs catch up)
+    horizon = 210
     run_days = sorted(
-        {k.known_on for k in model.known}
+        {start + dt.timedelta(days=d) for d in range(horizon + 1)}
+        if daily
+        else {k.known_on for k in model.known}
         | {start + dt.timedelta(days=d) for d in extra_days}
-        | {start + dt.timedelta(days=210)}
+        | {start + dt.timedelta(days=horizon)}
     )
-    history: list[SubscriptionSnapshot] = []
-    for day in run_days:
-        invoiced_before = set(driver.invoiced)
-        driver.run_day(day)
-        regular_ran = driver.invoiced != invoiced_before
-        subs = driver.snapshots(day)
-        history.append(subs[0])
-        try:
-            proposal = propose_change_log(
-                t,
-                subscriptions=subs,
-                billed=driver.billed,
-                invoiced_starts=frozenset(driver.invoiced),
-                nris=(),
-                taxes=TaxContext(),
-                settings=settings_,
-                today=day,
-            )
-        except CoreError as error:
-            assert error.code == "earlier_cycle_not_invoiced"
-            continue
-        if regular_ran:  # a regular invoice bills every pending change: nothing left for a CLI
-            assert proposal.empty
-        driver.billed.extend(billed_lines_of(proposal))
-        # the re-run of the same day bills nothing more
-        again = propose_change_log(
-            t,
-            subscriptions=subs,
-            billed=driver.billed,
-            invoiced_starts=frozenset(driver.invoiced),
-            nris=(),
-            taxes=TaxContext(),
-            settings=settings_,
-            today=day,
-        )
-        assert again.empty
 
-    # LCL deltas always sum to the quantity
+    def run(change_log: Callable[[int, dt.date], bool]) -> Driver:
+        driver = Driver(t, [(base, model.known)], settings=settings_)
+        for n, day in enumerate(run_days):
+            invoiced_before = set(driver.invoiced)
+            driver.run_day(day, change_log=False)
+            if not change_log(n, day):
+                continue
+            try:
+                proposal = driver.propose_change_log(day)
+            except CoreError as error:
+                assert error.code == "earlier_cycle_not_invoiced"
+                continue
+            if driver.invoiced != invoiced_before:  # a regular invoice took every pending line
+                assert proposal.empty
+            driver._record(proposal)
+            assert driver.propose_change_log(day).empty  # a re-run of the same day bills nothing
+        return driver
+
+    never = run(lambda n, day: False)
+    every_day = run(lambda n, day: True)
+    some_days = run(lambda n, day: n in change_log_days)
+
+    # what the history costs does not depend on when change-log invoices run
+    lines = _subscription_lines(never)
+    assert _subscription_lines(every_day) == lines
+    assert _subscription_lines(some_days) == lines
+    assert every_day.billed == never.billed
+
+    # every change's lines are that one change's difference: after the last one, every invoiced
+    # day is billed what is in force (at least; more only where a reduction was not refunded),
+    # never more than was ever in force, and never negative
+    driver = every_day
     final = driver.snapshots(run_days[-1])[0]
     assert quantity_on(final, D(2099, 1, 1)) == model.quantity
     assert sum(c.delta for c in final.changes) == model.quantity
-
-    # every invoiced day: all that is in force is billed, and nothing beyond what was ever in force
     billed = billed_steps(driver.billed)
-    timelines = [billing_timeline(t, snapshot) for snapshot in history]
+    timelines = [billing_timeline(t, driver.snapshots(day)[0]) for day in run_days]
     in_force = billing_timeline(t, final)
     for cycle_start in sorted(driver.invoiced):
         cycle = cycle_starting(t, cycle_start)

@@ -127,8 +127,14 @@ def test_invoice_and_due_dates() -> None:
     today = D(2024, 4, 9)
     assert invoice_date_for(adv, cycle, kind="regular", generated_on=today, settings=cyc) == D(2024, 4, 1)
     assert invoice_date_for(arr, cycle, kind="regular", generated_on=today, settings=cyc) == D(2024, 6, 30)
-    assert invoice_date_for(adv, cycle, kind="regular", generated_on=today, settings=gen) == D(2024, 4, 4)
-    assert invoice_date_for(arr, cycle, kind="regular", generated_on=today, settings=gen) == D(2024, 7, 1)
+    # basis generation: the day the document is created (a catch-up is dated the day it ran)
+    assert invoice_date_for(adv, cycle, kind="regular", generated_on=D(2024, 4, 4), settings=gen) == D(
+        2024, 4, 4
+    )
+    assert invoice_date_for(adv, cycle, kind="regular", generated_on=today, settings=gen) == today
+    assert invoice_date_for(arr, cycle, kind="regular", generated_on=D(2024, 7, 3), settings=gen) == D(
+        2024, 7, 3
+    )
     for kind in ("change_log", "manual", "credit_note"):
         assert invoice_date_for(adv, cycle, kind=kind, generated_on=today, settings=cyc) == today
     expected = {"due_on_receipt": 0, "net15": 15, "net30": 30, "net45": 45, "net60": 60, "net90": 90}

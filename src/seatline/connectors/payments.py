@@ -17,7 +17,7 @@ Outcomes versus errors:
 
 Idempotency: every call that creates money movement takes an `idempotency_key`; the same key
 again returns the first result (the processor performs it once). Seatline's charge keys are
-`charge:<invoice number>:<attempt>` (billing-rules 12).
+`charge:<invoice number>:<attempt>` (docs/billing.md 12).
 
 Connectors store nothing and decide no business rule (amounts, retries, dunning): the payments
 services do, using the facts a connector reports and its `capabilities`.
@@ -40,7 +40,7 @@ class ProcessorKind(StrEnum):
 
 
 class DeclineCode(StrEnum):
-    """Why a processor refused a charge, in Seatline's words (billing-rules 12)."""
+    """Why a processor refused a charge, in Seatline's words (docs/billing.md 12)."""
 
     CARD_DECLINED = "card_declined"  # the issuer or the payer's bank said no
     INSUFFICIENT_FUNDS = "insufficient_funds"

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """Seatline's pure billing core (docs/billing.md): no Django, snapshots in, proposals out."""
 
-from seatline.core.invariants import check_proposal
+from seatline.core.change_record import lines_for_change, pending_at_upgrade
+from seatline.core.invariants import as_billed, check_proposal
 from seatline.core.money import minor_units, quantize, to_fraction, usage_amount
 from seatline.core.periods import add_months, days_inclusive
 from seatline.core.proposal import billed_lines_of, propose_change_log, propose_non_recurring, propose_regular
@@ -28,6 +29,7 @@ __all__ = [
     "InvariantViolation",
     "add_months",
     "anchored_months",
+    "as_billed",
     "billed_lines_of",
     "check_proposal",
     "compute_taxes",
@@ -41,9 +43,11 @@ __all__ = [
     "indexed_price",
     "invoice_date_for",
     "is_change_log_day",
+    "lines_for_change",
     "minor_units",
     "months_fraction",
     "musp",
+    "pending_at_upgrade",
     "price_on",
     "propose_change_log",
     "propose_non_recurring",

@@ -1,18 +1,20 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """Subscription lines: a cycle's own lines and the change lines of invoiced days (section 6).
 
-Everything is derived from snapshots on every call (pure and stateless), so a re-run bills
-nothing twice: what was billed is read back from `BilledLine` rows.
+Everything is derived from snapshots on every call (pure and stateless).
 
 The billed record of a (subscription, day) is kept as price layers: each billed line covering
 the day contributes `quantity` seats at its MUSP (`unit_price / unit_months`); a credit removes
 seats, first from the most recent layers with its own price, then from the most recent ones.
-`billed` lines must be given oldest first (document order).
+`billed` lines must be given oldest first (document order, then the change lines not on a
+document yet in the order they were computed).
 
-For every invoiced day where the quantity in force differs from the billed quantity:
+A change's lines are computed once, when the change is recorded (`core.change_record`), for the
+invoiced days on or after the first day it affects (`since`). For each such day where the
+quantity now in force differs from the billed quantity (earlier change lines included):
 - higher: the difference is charged (`proration`) at the price in force that day;
-- lower, policy advance, and the day is governed by a refunded reduction: the difference is
-  credited (`credit`, negative) at the prices those seats were billed at, most recent layers
+- lower, and the change being recorded is a refunded reduction (policy advance): the difference
+  is credited (`credit`, negative) at the prices those seats were billed at, most recent layers
   first;
 - lower otherwise: nothing (the customer keeps the seats already paid for).
 Consecutive days of one cycle with the same difference and prices make one line.
@@ -109,17 +111,20 @@ def layers_on(lines: Sequence[BilledLine], day: dt.date) -> list[Layer]:
 def credit_parts(
     lines: Sequence[BilledLine], day: dt.date, seats: int, state: State, unit_months: int
 ) -> tuple[Part, ...]:
-    """Credit `seats` seats of `day` at the prices they were billed at, most recent first."""
-    parts: list[Part] = []
+    """Credit `seats` seats of `day` at the prices they were billed at, most recent first (one
+    part per price: seats of several layers with the same price make one part)."""
+    taken_at: dict[tuple[Decimal, int], int] = {}
     for layer in reversed(layers_on(lines, day)):
         if seats == 0:
             break
         taken = min(seats, layer.seats)
-        parts.append((CREDIT, -taken, layer.unit_price, layer.unit_months))
+        price = (layer.unit_price, layer.unit_months)
+        taken_at[price] = taken_at.get(price, 0) + taken
         seats -= taken
     if seats:  # billed record without layers (should not happen): credit at the current price
-        parts.append((CREDIT, -seats, state.price or Decimal("0"), unit_months))
-    return tuple(parts)
+        price = (state.price or Decimal("0"), unit_months)
+        taken_at[price] = taken_at.get(price, 0) + seats
+    return tuple((CREDIT, -taken, unit_price, months) for (unit_price, months), taken in taken_at.items())
 
 
 @dataclass
@@ -130,6 +135,15 @@ class _Run:
     parts: tuple[Part, ...]
     start: dt.date
     end: dt.date
+
+
+def _extend(runs: list[_Run], cycle: Cycle, parts: tuple[Part, ...], lo: dt.date, hi: dt.date) -> None:
+    """Add the days lo..hi with `parts` to the last run when they continue it, else start a run."""
+    last = runs[-1] if runs else None
+    if last is not None and last.cycle == cycle and last.parts == parts and last.end + ONE_DAY == lo:
+        last.end = hi
+    else:
+        runs.append(_Run(cycle, parts, lo, hi))
 
 
 def cycle_lines(
@@ -175,8 +189,18 @@ def change_lines(
     billed: Sequence[BilledLine],
     unit_months: int,
     billed_fn: StepFunction | None = None,
+    *,
+    since: dt.date | None = None,
+    refund: bool | None = None,
 ) -> list[SubLine]:
-    """The change lines of the invoiced days of one subscription (see module doc).
+    """The lines of the invoiced days of one subscription where `timeline` differs from the
+    billed record (see module doc).
+
+    `since`: only days on or after it (None: every invoiced day). `refund`: whether a quantity
+    below the billed one is credited (the change being recorded is a refunded reduction); None
+    lets the reduction governing each day decide (`State.refund`: how the differences of
+    changes recorded before change lines were fixed at recording are carried over, see
+    `change_record.pending_at_upgrade`). Credits need the advance policy either way.
 
     The sweep runs over the pieces where both the timeline and the billed quantity are
     constant; only pieces with a difference are then split by (invoiced) cycle.
@@ -189,24 +213,32 @@ def change_lines(
         billed_fn = billed_steps(billed)
     firsts = timeline.dates[:1] + billed_fn.dates[:1]
     a = max(cycles[0].start, min(firsts))
+    if since is not None:
+        a = max(a, since)
     b = cycles[-1].end
-    refunds = terms.policy == ADVANCE
+    advance = terms.policy == ADVANCE
+    # the price layers of a day may change where the billed total does not: credits are split
+    # at every boundary of a billed line as well
+    bounds: list[dt.date] = sorted(
+        {d for line in billed for d in (line.period_start, line.period_end + ONE_DAY)}
+    )
     runs: list[_Run] = []
     for start, end, (state, quantity) in pieces(a, b, [timeline, billed_fn]):
         difference = state.quantity - quantity
-        if difference == 0 or (difference < 0 and not (refunds and state.refund)):
+        credited = advance and (state.refund if refund is None else refund)
+        if difference == 0 or (difference < 0 and not credited):
             continue
         for cycle in cycles_overlapping(cycles, starts, start, end):
             lo, hi = max(start, cycle.start), min(end, cycle.end)
             if difference > 0:
                 parts: tuple[Part, ...] = ((PRORATION, difference, state.price or Decimal("0"), unit_months),)
-            else:
-                parts = credit_parts(billed, lo, -difference, state, unit_months)
-            last = runs[-1] if runs else None
-            if last is not None and last.cycle == cycle and last.parts == parts and last.end + ONE_DAY == lo:
-                last.end = hi
-            else:
-                runs.append(_Run(cycle, parts, lo, hi))
+                _extend(runs, cycle, parts, lo, hi)
+                continue
+            i = bisect_right(bounds, lo)
+            while lo <= hi:
+                piece_end = min(hi, bounds[i] - ONE_DAY) if i < len(bounds) else hi
+                _extend(runs, cycle, credit_parts(billed, lo, -difference, state, unit_months), lo, piece_end)
+                lo, i = piece_end + ONE_DAY, i + 1
     return [
         SubLine(type_, seats, price, months, run.start, run.end, run.cycle)
         for run in runs

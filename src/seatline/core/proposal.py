@@ -4,16 +4,22 @@
 Sections 3, 6, 8 and 9 of docs/billing.md. Every function is pure: snapshots and "today" in, a
 `Proposal` out (no lines: create nothing). The invariants of `invariants.py` are checked on
 every proposal before it is returned.
+
+Change lines are not computed here: each change's lines were fixed when the change was recorded
+(`change_record.lines_for_change`) and are handed in as `pending` (`PendingLine`); a document
+carries them unchanged (`ProposedLine.change_line_id` names the stored line). `billed` is the
+billed record, those pending lines included.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
 
-from seatline.core.changes import SubLine, billed_steps, change_lines, cycle_lines
+from seatline.core.changes import SubLine, billed_steps, cycle_lines
 from seatline.core.invariants import Prepared, check_proposal
 from seatline.core.money import percent_of, quantize, to_fraction, unit_price4, usage_amount
 from seatline.core.proration import months_fraction, musp
@@ -42,6 +48,7 @@ from seatline.core.types import (
     CoreError,
     Cycle,
     NonRecurringCharge,
+    PendingLine,
     Proposal,
     ProposedLine,
     SubscriptionSnapshot,
@@ -66,7 +73,7 @@ def _billed_by_subscription(billed: Sequence[BilledLine]) -> dict[int, list[Bill
     return out
 
 
-def _subscription_line(terms: ContractTerms, sub: SubscriptionSnapshot, line: SubLine) -> ProposedLine:
+def subscription_line(terms: ContractTerms, sub: SubscriptionSnapshot, line: SubLine) -> ProposedLine:
     amount = quantize(
         line.quantity
         * musp(line.unit_price, line.unit_months)
@@ -128,27 +135,28 @@ def _subscription_lines(
     *,
     subscriptions: Sequence[SubscriptionSnapshot],
     billed: Sequence[BilledLine],
-    invoiced: Sequence[Cycle],
+    pending: Sequence[PendingLine],
     cycle: Cycle | None,
-) -> tuple[list[ProposedLine], dict[int, list[SubLine]], dict[int, Prepared]]:
-    """Change lines of invoiced days and, with `cycle`, that cycle's own lines, per subscription."""
+) -> tuple[list[ProposedLine], dict[int, Prepared]]:
+    """Per subscription: its pending change lines (in the order they were computed), then, with
+    `cycle`, that cycle's own lines."""
     by_sub = _billed_by_subscription(billed)
+    carried: dict[int | None, list[ProposedLine]] = {}
+    for item in pending:
+        carried.setdefault(item.line.subscription_id, []).append(replace(item.line, change_line_id=item.id))
     lines: list[ProposedLine] = []
-    changes: dict[int, list[SubLine]] = {}
     prepared: dict[int, Prepared] = {}
     for sub in subscriptions:
-        if sub.kind == "usage":
+        lines.extend(carried.pop(sub.id, ()))
+        if sub.kind == "usage" or cycle is None:
             continue
         timeline = billing_timeline(terms, sub)
-        mine_billed = by_sub.get(sub.id, ())
-        billed_fn = billed_steps(mine_billed)
-        prepared[sub.id] = (timeline, billed_fn)
-        mine = change_lines(terms, invoiced, timeline, mine_billed, sub.unit_months, billed_fn)
-        changes[sub.id] = mine
-        own = cycle_lines(terms, cycle, timeline, sub.unit_months) if cycle is not None else []
-        for line in sorted(mine + own, key=lambda x: (x.start, x.type != CREDIT, x.end)):
-            lines.append(_subscription_line(terms, sub, line))
-    return lines, changes, prepared
+        prepared[sub.id] = (timeline, billed_steps(by_sub.get(sub.id, ())))
+        own = cycle_lines(terms, cycle, timeline, sub.unit_months)
+        lines.extend(subscription_line(terms, sub, line) for line in sorted(own, key=lambda x: x.start))
+    for rest in carried.values():  # change lines of subscriptions not given (none in practice)
+        lines.extend(rest)
+    return lines, prepared
 
 
 def _proposal(
@@ -194,12 +202,14 @@ def propose_regular(
     settings: BillingSettings,
     today: dt.date,
     kind: str = REGULAR,
+    pending: Sequence[PendingLine] = (),
 ) -> Proposal:
     """The regular (or, with kind=MANUAL, manual) invoice of `cycle`, generated on `today`.
 
-    Lines: the cycle's own subscription lines, the unbilled change lines of invoiced cycles,
-    every NRI dated on or before today, every usage record given, the minimum-commitment line,
-    then the contract discount and taxes.
+    Lines: the contract's pending change lines, the cycle's own subscription lines (the
+    timeline as known today, the quantity then in force assumed to last to the cycle end), every
+    NRI dated on or before today, every usage record given, the minimum-commitment line, then
+    the contract discount and taxes. `billed`: the billed record, `pending` included.
     """
     _require_recurring(terms)
     if kind not in (REGULAR, MANUAL):
@@ -209,8 +219,8 @@ def propose_regular(
     if cycle_starting(terms, cycle.start) != cycle:
         raise CoreError("no_such_cycle", f"{cycle.start} is not the start of one of the contract's cycles")
     invoiced = invoiced_cycles(terms, invoiced_starts)
-    lines, _, prepared = _subscription_lines(
-        terms, subscriptions=subscriptions, billed=billed, invoiced=invoiced, cycle=cycle
+    lines, prepared = _subscription_lines(
+        terms, subscriptions=subscriptions, billed=billed, pending=pending, cycle=cycle
     )
     lines.extend(_nri_line(nri, terms.currency) for nri in nris if nri.date <= today and nri.quantity != 0)
     usage_lines = [_usage_line(record, terms.currency) for record in usage]
@@ -243,22 +253,9 @@ def propose_regular(
         invoiced=invoiced,
         cycle=cycle,
         taxes=taxes,
+        prepared=prepared,
     )
     return proposal
-
-
-def _latest_billed_change(sub: SubscriptionSnapshot, lines: Sequence[SubLine]) -> dt.date | None:
-    """The effective date of the latest quantity change behind the change lines of `sub`."""
-    latest: dt.date | None = None
-    for line in lines:
-        for change in sub.changes:
-            if (
-                change.delta != 0
-                and change.effective <= line.end
-                and (latest is None or change.effective > latest)
-            ):
-                latest = change.effective
-    return latest
 
 
 def propose_change_log(
@@ -271,24 +268,21 @@ def propose_change_log(
     taxes: TaxContext,
     settings: BillingSettings,
     today: dt.date,
+    pending: Sequence[PendingLine] = (),
 ) -> Proposal:
-    """A change-log invoice (section 8): unbilled change lines of invoiced days, and the NRIs
-    dated on or before today of quarterly, annual and triennial contracts (a monthly contract's
-    NRIs wait for its regular invoice; usage always does).
+    """A change-log invoice (section 8): the contract's pending change lines, and the NRIs dated
+    on or before today of quarterly, annual and triennial contracts (a monthly contract's NRIs
+    wait for its regular invoice; usage always does).
 
-    Refused (`earlier_cycle_not_invoiced`) while a cycle before the one holding the latest change
-    behind its lines has no regular invoice.
+    Refused (`earlier_cycle_not_invoiced`) while a cycle before the one holding the latest
+    change behind its lines has no regular invoice.
     """
     _require_recurring(terms)
     invoiced = invoiced_cycles(terms, invoiced_starts)
-    lines, changes, prepared = _subscription_lines(
-        terms, subscriptions=subscriptions, billed=billed, invoiced=invoiced, cycle=None
+    lines, _ = _subscription_lines(
+        terms, subscriptions=subscriptions, billed=billed, pending=pending, cycle=None
     )
-    latest: dt.date | None = None
-    for sub in subscriptions:
-        found = _latest_billed_change(sub, changes.get(sub.id, ()))
-        if found is not None and (latest is None or found > latest):
-            latest = found
+    latest = max((item.effective for item in pending), default=None)
     if latest is not None:
         holding = cycle_containing(terms, latest)
         if holding is not None:
@@ -342,7 +336,8 @@ def propose_non_recurring(
 
 
 def billed_lines_of(proposal: Proposal) -> tuple[BilledLine, ...]:
-    """The subscription lines of a proposal as `BilledLine` rows (what saving it would record)."""
+    """What saving `proposal` adds to the billed record: its subscription lines, except the
+    change lines it carries (those are in the record since their change was recorded)."""
     return tuple(
         BilledLine(
             subscription_id=line.subscription_id,
@@ -355,6 +350,7 @@ def billed_lines_of(proposal: Proposal) -> tuple[BilledLine, ...]:
         )
         for line in proposal.lines
         if line.type in SUBSCRIPTION_TYPES
+        and line.change_line_id is None
         and line.subscription_id is not None
         and line.period_start is not None
         and line.period_end is not None

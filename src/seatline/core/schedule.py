@@ -7,9 +7,10 @@ Decisions where the rules leave room:
   so an auto-renewing contract never stops and never truncates a cycle: its cycles are those
   of an evergreen contract. `term_end_on` gives the current (extended) end date for display;
   the extensions are computed from the anchor `E + 1 day` (`add_months(E + 1, n * term) - 1`).
-- Invoice date basis `generation` prints the cycle's scheduled generation date (start or end
-  + offset), also for a catch-up run; change-log, manual and credit-note documents carry the
-  day they are generated (`generated_on`).
+- Invoice date basis `generation` prints `generated_on`, the day the document is actually
+  created: a cycle caught up after its scheduled generation date (start or end + offset) is
+  dated the day it was caught up, never earlier, and its due date counts from that day.
+  Change-log, manual and credit-note documents carry their `generated_on` under either basis.
 """
 
 from __future__ import annotations
@@ -122,7 +123,7 @@ def invoice_date_for(
     if kind in (CHANGE_LOG, MANUAL, CREDIT_NOTE) or cycle is None:
         return generated_on
     if settings.invoice_date_basis == "generation":
-        return generation_date(terms, cycle)
+        return generated_on
     return cycle.end if terms.policy == ARREARS else cycle.start
 
 

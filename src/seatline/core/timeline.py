@@ -15,8 +15,10 @@ Effective dates, as the services store them:
   the deactivation LCL, by id), so the quantity never doubles on `d`.
 
 The refund decision of a reduction is taken when the change is made (`Change.refund`,
-see `rules.refund_applies`). A day is "governed" by the latest change with a non-zero delta
-effective on or before it; price-only changes do not alter which reduction governs a day.
+see `rules.refund_applies`); a change's lines follow its own decision (`change_record`).
+`State.refund` records the reduction "governing" a day (the latest change with a non-zero delta
+effective on or before it; price-only changes do not alter it): only the upgrade of databases
+whose changes were recorded before change lines were stored still decides credits by it.
 
 With `prorate_unit = months` the timeline is snapped to anchored months (section 5): the
 quantity billed for an anchored month is the largest quantity in force on any of its days
@@ -182,6 +184,16 @@ def pieces(
             indexes[m] = i
             values.append(function.steps[i][1] if i >= 0 else function.default)
         yield start, bounds[n + 1] - ONE_DAY, values
+
+
+def first_affected_day(terms: ContractTerms, effective: dt.date) -> dt.date:
+    """The first day whose billing a change effective `effective` can alter: that day itself, or
+    with `prorate_unit = months` the first day of its anchored month (the snapped quantity of a
+    month is its largest one, so an increase counts from the month's first day; a decrease or a
+    price change alters only the next months, which also lie after this day)."""
+    if terms.prorate_unit != "months":
+        return effective
+    return add_months(terms.start, month_index(terms.start, effective))
 
 
 def billing_timeline(terms: ContractTerms, sub: SubscriptionSnapshot) -> StepFunction:

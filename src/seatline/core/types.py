@@ -131,7 +131,9 @@ class SubscriptionSnapshot:
 
 @dataclass(frozen=True)
 class BilledLine:
-    """A subscription line already on a document: what was billed for which days."""
+    """A line of the billed record: what was billed for which days. The record holds the
+    subscription lines of documents that are not void or credit notes, and the change lines
+    already computed but not on a document yet (docs/billing.md 6)."""
 
     subscription_id: int
     type: str  # recurring | proration | credit
@@ -200,10 +202,21 @@ class ProposedLine:
     usage_id: int | None = None
     tax_category: str | None = None
     unit_months: int | None = None
+    change_line_id: int | None = None  # the stored change line this line puts on a document
 
     @property
     def net(self) -> Decimal:
         return self.amount - self.discount
+
+
+@dataclass(frozen=True)
+class PendingLine:
+    """A change line fixed when its change was recorded (docs/billing.md 6) and not on a document
+    yet: it goes, unchanged, on the contract's next change-log or regular invoice."""
+
+    id: int  # the stored change line
+    effective: dt.date  # effective date of the change behind it (earlier_cycle_not_invoiced)
+    line: ProposedLine
 
 
 @dataclass(frozen=True)

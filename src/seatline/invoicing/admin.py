@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from seatline.common.admin import ReadOnlyInline, ReadOnlyRowsMixin, SeatlineAdmin, date_range, extend_admin
 from seatline.contracts.models import BillingContract
 from seatline.invoicing.admin_actions import ContractInvoicingActionsMixin
-from seatline.invoicing.models import Invoice, InvoiceLine, InvoiceRun, InvoiceRunItem, InvoiceTax
+from seatline.invoicing.models import ChangeLine, Invoice, InvoiceLine, InvoiceRun, InvoiceRunItem, InvoiceTax
 from seatline.invoicing.run_report import RunReportMixin
 
 # Generate and preview invoices on the contracts app's admin (contracts sits below invoicing).
@@ -108,3 +108,51 @@ class InvoiceRunItemAdmin(ReadOnlyRowsMixin, SeatlineAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+class PendingFilter(admin.SimpleListFilter):
+    title = "on a document"
+    parameter_name = "on_document"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("no", "No (pending)"), ("yes", "Yes")]
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        if self.value() in ("no", "yes"):
+            return queryset.filter(invoice_line__isnull=self.value() == "no")
+        return queryset
+
+
+@admin.register(ChangeLine)
+class ChangeLineAdmin(ReadOnlyRowsMixin, SeatlineAdmin):
+    """Change lines are computed when their change is recorded and never edited (docs/billing.md 6)."""
+
+    list_display = (
+        "subscription",
+        "change",
+        "type",
+        "quantity",
+        "period_start",
+        "period_end",
+        "amount",
+        "discount",
+        "currency",
+        "document",
+    )
+    list_filter = (PendingFilter, "type", date_range("period_start"))
+    search_fields = ("subscription__name", "contract__name", "contract__account__name")
+    list_select_related = ("subscription", "change__subscription", "invoice_line__invoice")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [field.name for field in ChangeLine._meta.concrete_fields] + ["document"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="document")
+    def document(self, obj: ChangeLine) -> str:
+        line = getattr(obj, "invoice_line", None)
+        return str(line.invoice) if line is not None else "pending"

@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Saving what the core proposed: the invoice with its lines, taxes and snapshots, the billing
-schedule, the billed NRIs and usage, the contract's next invoice date and the archived change
-logs. Runs inside the caller's transaction, with the contract row already locked."""
+"""Saving what the core proposed: the invoice with its lines, taxes and snapshots (an invoice
+line that carries a pending change line points to it, which makes that change line no longer
+pending), the billing schedule, the billed NRIs and usage, the contract's next invoice date and
+the archived change logs. Runs inside the caller's transaction, with the contract row already
+locked."""
 
 from __future__ import annotations
 
@@ -184,6 +186,7 @@ def _create_invoice(
             subscription_id=line.subscription_id,
             nri_id=line.nri_id,
             usage_id=line.usage_id,
+            change_line_id=line.change_line_id,
             description=line.description[:300],
             quantity=line.quantity,
             unit_price=unit_price4(line.unit_price),

@@ -57,6 +57,7 @@ def propose_regular(state: ContractState, cycle: Cycle, *, today: dt.date, kind:
             settings=state.settings,
             today=today,
             kind=kind,
+            pending=state.pending,
         )
     except CoreError as exc:
         raise SeatlineError(exc.code, exc.message) from exc
@@ -93,6 +94,7 @@ def change_log_invoice_locked(contract: BillingContract, *, run_date: dt.date) -
             taxes=state.taxes,
             settings=state.settings,
             today=run_date,
+            pending=state.pending,
         )
     except CoreError as exc:
         raise SeatlineError(exc.code, exc.message) from exc

@@ -1,13 +1,18 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Invoices, their lines and taxes, and the gapless number series.
+"""Invoices, their lines and taxes, the gapless number series, and the change lines.
 
 An issued invoice (status other than draft) is an immutable snapshot: its lines, amounts and the
 seller/buyer details copied onto it never change; only its payment status and balance move.
 Corrections are credit notes.
+
+A change line (docs/billing.md 6) is computed when its change is recorded and never revised: it is
+pending until a document carries it, then the invoice line it became points to it
+(`InvoiceLine.change_line`).
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -128,6 +133,80 @@ class Invoice(AuditedModel, TimestampedModel):
         return super().delete(*args, **kwargs)
 
 
+class ImmutableChangeLineError(ValidationError):
+    pass
+
+
+class ChangeLine(models.Model):
+    """A line of one change for the invoiced days it affects, fixed when the change was recorded.
+
+    Pending while no invoice line points to it; the contract's next change-log or regular
+    invoice carries it unchanged. It belongs to the billed record from the moment it exists
+    (until the invoice line it became is on a voided invoice).
+    """
+
+    class Type(models.TextChoices):
+        PRORATION = "proration", "Proration"
+        CREDIT = "credit", "Credit"
+
+    contract = models.ForeignKey(
+        "contracts.BillingContract", on_delete=models.PROTECT, related_name="change_lines"
+    )
+    subscription = models.ForeignKey(
+        "subscriptions.Subscription", on_delete=models.PROTECT, related_name="change_lines"
+    )
+    change = models.ForeignKey(
+        "subscriptions.LicenseChangeLog",
+        on_delete=models.PROTECT,
+        related_name="change_lines",
+        help_text="the change log whose recording computed this line",
+    )
+    type = models.CharField(max_length=12, choices=Type.choices)
+    description = models.CharField(max_length=300)
+    quantity = models.IntegerField(help_text="the signed difference (credits negative)")
+    unit_price = MoneyField()
+    unit_months = models.PositiveSmallIntegerField()
+    period_start = models.DateField()
+    period_end = models.DateField()
+    amount = MoneyField()
+    discount = MoneyField()
+    currency = CurrencyField()
+    taxable = models.BooleanField(default=True)
+    tax_category = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(editable=False)
+
+    class Meta:
+        ordering = ("contract", "id")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(period_end__gte=models.F("period_start")), name="change_line_period_order"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(type="proration", quantity__gt=0)
+                | models.Q(type="credit", quantity__lt=0),
+                name="change_line_sign_follows_type",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_type_display()} {self.quantity:+d} {self.period_start:%Y-%m-%d}..{self.period_end:%Y-%m-%d}: "
+            f"{self.amount} {self.currency}"
+        )
+
+    @property
+    def net(self) -> Decimal:
+        return self.amount - self.discount
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise ImmutableChangeLineError("a change line is never revised: record a new change instead")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ImmutableChangeLineError("a change line is never deleted: record a new change instead")
+
+
 class InvoiceLine(models.Model):
     class Type(models.TextChoices):
         RECURRING = "recurring", "Recurring"
@@ -160,6 +239,14 @@ class InvoiceLine(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="invoice_lines",
+    )
+    change_line = models.OneToOneField(
+        ChangeLine,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="invoice_line",
+        help_text="the change line this line puts on the document",
     )
     description = models.CharField(max_length=300)
     quantity = models.DecimalField(max_digits=14, decimal_places=4)

@@ -3,6 +3,11 @@
 `contract_states(contracts)` loads many contracts at once, one query per kind of row (a contract
 run chunk: `prefetched(ids)` locks the chunk's contracts, loads them all and hands each state to
 the first `contract_state` call of its contract); `contract_state(contract)` is the same for one.
+
+The billed record (`billed`) is the subscription lines of the documents that are not void or
+credit notes, in document order, followed by the pending change lines (`ChangeLine` rows no
+invoice line points to) in the order they were computed; `pending` are those change lines as
+the core's `PendingLine`, for the next document to carry.
 """
 
 from __future__ import annotations
@@ -12,23 +17,28 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
 from seatline import core
 from seatline.configuration.models import Configuration
 from seatline.configuration.selectors import configuration
 from seatline.contracts.models import BillingContract, BillingSchedule
+from seatline.core.money import quantize, unit_price4
 from seatline.core.types import (
     BilledLine,
     BillingSettings,
     Change,
     NonRecurringCharge,
+    PendingLine,
+    ProposedLine,
     SubscriptionSnapshot,
     TaxContext,
     TaxRate,
     UsageCharge,
 )
 from seatline.customers.models import Account
-from seatline.invoicing.models import InvoiceKind, InvoiceLine, InvoiceStatus
+from seatline.invoicing.models import ChangeLine, InvoiceKind, InvoiceLine, InvoiceStatus
 from seatline.subscriptions.lock_objects import lock_contract
 from seatline.subscriptions.models import LicenseChangeLog, NonRecurringItem, Subscription, UsageRecord
 from seatline.taxes.countries import resolve_country
@@ -51,6 +61,7 @@ class ContractState:
     settings: BillingSettings
     warnings: tuple[str, ...]
     configuration: Configuration | None = None
+    pending: tuple[PendingLine, ...] = ()
 
 
 def billing_settings(config: Configuration | None = None) -> BillingSettings:
@@ -69,16 +80,12 @@ def _category(subscription: Subscription) -> str | None:
     return product.tax_category.name
 
 
-def _subscriptions_of(ids: Sequence[int]) -> dict[int, tuple[SubscriptionSnapshot, ...]]:
-    """Per contract: every subscription with all its change logs, ordered by (effective, id)."""
-    subscriptions = list(
-        Subscription.objects.filter(contract_id__in=ids)
-        .select_related("product__tax_category")
-        .order_by("id")
-    )
+def _snapshots(subscriptions: Sequence[Subscription], **filters: Any) -> list[SubscriptionSnapshot]:
+    """Snapshots of `subscriptions` with all their change logs (those `filters` select),
+    ordered by (effective, id)."""
     changes: dict[int, list[Change]] = {sub.pk: [] for sub in subscriptions}
     rows = (
-        LicenseChangeLog.objects.filter(subscription__contract_id__in=ids)
+        LicenseChangeLog.objects.filter(**filters)
         .order_by("effective_date", "id")
         .values_list("id", "subscription_id", "effective_date", "delta", "price", "kind", "refund")
     )
@@ -86,20 +93,32 @@ def _subscriptions_of(ids: Sequence[int]) -> dict[int, tuple[SubscriptionSnapsho
         changes[subscription_id].append(
             Change(id=pk, effective=effective, delta=delta, price=price, kind=kind, refund=refund)
         )
-    out: dict[int, list[SubscriptionSnapshot]] = {pk: [] for pk in ids}
-    for sub in subscriptions:
-        out[sub.contract_id].append(
-            SubscriptionSnapshot(
-                id=sub.pk,
-                kind=sub.kind,
-                description=sub.name,
-                unit_months=sub.unit_months,
-                start=sub.start_date,
-                changes=tuple(changes[sub.pk]),
-                taxable=sub.taxable,
-                tax_category=_category(sub),
-            )
+    return [
+        SubscriptionSnapshot(
+            id=sub.pk,
+            kind=sub.kind,
+            description=sub.name,
+            unit_months=sub.unit_months,
+            start=sub.start_date,
+            changes=tuple(changes[sub.pk]),
+            taxable=sub.taxable,
+            tax_category=_category(sub),
         )
+        for sub in subscriptions
+    ]
+
+
+def _subscriptions_of(ids: Sequence[int]) -> dict[int, tuple[SubscriptionSnapshot, ...]]:
+    """Per contract: every subscription with all its change logs, ordered by (effective, id)."""
+    subscriptions = list(
+        Subscription.objects.filter(contract_id__in=ids)
+        .select_related("product__tax_category")
+        .order_by("id")
+    )
+    out: dict[int, list[SubscriptionSnapshot]] = {pk: [] for pk in ids}
+    made = _snapshots(subscriptions, subscription__contract_id__in=ids)
+    for sub, snapshot in zip(subscriptions, made, strict=True):
+        out[sub.contract_id].append(snapshot)
     return {pk: tuple(snapshots) for pk, snapshots in out.items()}
 
 
@@ -108,31 +127,55 @@ def subscription_snapshots(contract: BillingContract) -> tuple[SubscriptionSnaps
     return _subscriptions_of([contract.pk])[contract.pk]
 
 
-def _billed_of(ids: Sequence[int]) -> dict[int, tuple[BilledLine, ...]]:
-    """Per contract: subscription lines already billed: recurring / proration / credit lines of the
-    contract's documents, except void ones and credit notes (a credit note and the invoice it voids
-    cancel out, so the credited days count as not billed)."""
+def subscription_snapshot(subscription: Subscription) -> SubscriptionSnapshot:
+    """One subscription with all its change logs (the ones of the current transaction included)."""
+    return _snapshots([subscription], subscription_id=subscription.pk)[0]
+
+
+_DOCUMENT_LINE_FIELDS = (
+    "invoice__contract_id",
+    "subscription_id",
+    "type",
+    "period_start",
+    "period_end",
+    "quantity",
+    "unit_price",
+    "unit_months",
+)
+_CHANGE_LINE_FIELDS = (
+    "id",
+    "contract_id",
+    "subscription_id",
+    "change__effective_date",
+    "type",
+    "description",
+    "quantity",
+    "unit_price",
+    "unit_months",
+    "period_start",
+    "period_end",
+    "amount",
+    "discount",
+    "currency",
+    "taxable",
+    "tax_category",
+)
+
+
+def _document_lines(**filters: Any) -> list[tuple[int, BilledLine]]:
+    """(contract id, line) of the subscription lines on documents that are not void or credit
+    notes (a credit note and the invoice it voids cancel out, so the credited days count as not
+    billed), in document order."""
     rows = (
-        InvoiceLine.objects.filter(
-            invoice__contract_id__in=ids, type__in=BILLED_TYPES, subscription__isnull=False
-        )
+        InvoiceLine.objects.filter(type__in=BILLED_TYPES, subscription__isnull=False, **filters)
         .exclude(invoice__status=InvoiceStatus.VOID)
         .exclude(invoice__kind=InvoiceKind.CREDIT_NOTE)
         .order_by("invoice_id", "position", "id")
-        .values_list(
-            "invoice__contract_id",
-            "subscription_id",
-            "type",
-            "period_start",
-            "period_end",
-            "quantity",
-            "unit_price",
-            "unit_months",
-        )
+        .values_list(*_DOCUMENT_LINE_FIELDS)
     )
-    out: dict[int, list[BilledLine]] = {pk: [] for pk in ids}
-    for contract_id, subscription_id, type_, start, end, quantity, unit_price, unit_months in rows:
-        out[contract_id].append(
+    return [
+        (
+            contract_id,
             BilledLine(
                 subscription_id=subscription_id,
                 type=type_,
@@ -141,13 +184,88 @@ def _billed_of(ids: Sequence[int]) -> dict[int, tuple[BilledLine, ...]]:
                 quantity=int(quantity),
                 unit_price=unit_price,
                 unit_months=unit_months or 1,
-            )
+            ),
         )
+        for contract_id, subscription_id, type_, start, end, quantity, unit_price, unit_months in rows
+    ]
+
+
+def _pending_lines(**filters: Any) -> list[tuple[int, PendingLine]]:
+    """(contract id, line) of the change lines no document carries yet, in the order computed."""
+    rows = (
+        ChangeLine.objects.filter(invoice_line__isnull=True, **filters)
+        .order_by("id")
+        .values_list(*_CHANGE_LINE_FIELDS)
+    )
+    out = []
+    for (
+        pk,
+        contract_id,
+        subscription_id,
+        effective,
+        type_,
+        description,
+        quantity,
+        unit_price,
+        unit_months,
+        start,
+        end,
+        amount,
+        discount,
+        currency,
+        taxable,
+        tax_category,
+    ) in rows:
+        line = ProposedLine(
+            type=type_,
+            description=description,
+            quantity=Decimal(quantity),
+            unit_price=unit_price4(unit_price),
+            amount=quantize(amount, currency),
+            discount=quantize(discount, currency),
+            taxable=taxable,
+            subscription_id=subscription_id,
+            period_start=start,
+            period_end=end,
+            tax_category=tax_category or None,
+            unit_months=unit_months,
+        )
+        out.append((contract_id, PendingLine(id=pk, effective=effective, line=line)))
+    return out
+
+
+def _pending_of(ids: Sequence[int]) -> dict[int, tuple[PendingLine, ...]]:
+    out: dict[int, list[PendingLine]] = {pk: [] for pk in ids}
+    for contract_id, pending in _pending_lines(contract_id__in=ids):
+        out[contract_id].append(pending)
+    return {pk: tuple(lines) for pk, lines in out.items()}
+
+
+def _billed_of(
+    ids: Sequence[int], pending: dict[int, tuple[PendingLine, ...]] | None = None
+) -> dict[int, tuple[BilledLine, ...]]:
+    """Per contract: the billed record (module doc). `pending`: the contracts' pending change
+    lines when the caller has loaded them already."""
+    if pending is None:
+        pending = _pending_of(ids)
+    out: dict[int, list[BilledLine]] = {pk: [] for pk in ids}
+    for contract_id, line in _document_lines(invoice__contract_id__in=ids):
+        out[contract_id].append(line)
+    for pk in ids:
+        out[pk].extend(core.as_billed(item.line for item in pending[pk]))
     return {pk: tuple(lines) for pk, lines in out.items()}
 
 
 def billed_lines(contract: BillingContract) -> tuple[BilledLine, ...]:
+    """The contract's billed record (module doc)."""
     return _billed_of([contract.pk])[contract.pk]
+
+
+def subscription_record(subscription: Subscription) -> tuple[BilledLine, ...]:
+    """One subscription's billed record (module doc)."""
+    documents = [line for _, line in _document_lines(subscription_id=subscription.pk)]
+    pending = [item.line for _, item in _pending_lines(subscription_id=subscription.pk)]
+    return (*documents, *core.as_billed(pending))
 
 
 def _invoiced_of(ids: Sequence[int]) -> dict[int, frozenset[dt.date]]:
@@ -288,7 +406,8 @@ def contract_states(contracts: Sequence[BillingContract]) -> dict[int, ContractS
     config = configuration()
     settings = billing_settings(config)
     subscriptions = _subscriptions_of(ids)
-    billed = _billed_of(ids)
+    pending = _pending_of(ids)
+    billed = _billed_of(ids, pending)
     invoiced = _invoiced_of(ids)
     nris = _nris_of(ids)
     usage = _usage_of(ids)
@@ -307,6 +426,7 @@ def contract_states(contracts: Sequence[BillingContract]) -> dict[int, ContractS
             settings=settings,
             warnings=warnings,
             configuration=config,
+            pending=pending[contract.pk],
         )
     return states
 

@@ -152,6 +152,37 @@ def test_a_late_run_catches_up_every_due_cycle(sub, contract, today):
 
 
 @pytest.mark.django_db
+def test_generation_basis_dates_a_caught_up_cycle_on_the_day_it_is_generated(db):
+    # docs/billing.md 3: under INVOICE_DATE_BASIS = generation the invoice date is generated_on,
+    # never the earlier scheduled generation date of a cycle caught up late
+    Configuration.objects.update_or_create(pk=1, defaults={"invoice_date_basis": "generation"})
+    contract = factories.contract(
+        frequency="monthly", start_date=D(2018, 1, 1), invoice_offset_days=-5, payment_terms="net15"
+    )
+    with clock.frozen(D(2017, 12, 20)):
+        factories.subscription(contract)
+    # January is scheduled for Dec 27 (start - 5) but the first run is on Jan 3
+    result = run_contract(contract_id=contract.pk, run_date=D(2018, 1, 3))
+    january = Invoice.objects.get(pk=result.invoice_ids[0])
+    assert (january.generated_on, january.invoice_date, january.due_date) == (
+        D(2018, 1, 3),
+        D(2018, 1, 3),
+        D(2018, 1, 18),
+    )
+    assert BillingSchedule.objects.get(contract=contract, cycle_start=D(2018, 1, 1)).schedule_date == D(
+        2017, 12, 27
+    )
+    # February on its scheduled day (Jan 27): dated that day
+    result = run_contract(contract_id=contract.pk, run_date=D(2018, 1, 27))
+    february = Invoice.objects.get(pk=result.invoice_ids[0])
+    assert (february.generated_on, february.invoice_date, february.due_date) == (
+        D(2018, 1, 27),
+        D(2018, 1, 27),
+        D(2018, 2, 11),
+    )
+
+
+@pytest.mark.django_db
 def test_nothing_to_bill_creates_no_document_but_marks_the_cycle(contract, today):
     result = run_contract(contract_id=contract.pk, run_date=today)
     assert (result.status, result.invoice_ids, result.cycles, result.reason) == (
