@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "seatline.subscriptions",
     "seatline.invoicing",
     "seatline.payments",
+    "seatline.provider_invoices",
     "seatline.jobs",
     "seatline.demo",
 ]
