@@ -25,7 +25,9 @@ def syncing_providers() -> list[Provider]:
 
 def fan_out(*, parent: Job) -> list[int]:
     return [
-        enqueue("provider_invoice_sync", parameters={"provider_id": provider.pk}, parent=parent, related=provider).pk
+        enqueue(
+            "provider_invoice_sync", parameters={"provider_id": provider.pk}, parent=parent, related=provider
+        ).pk
         for provider in syncing_providers()
     ]
 

@@ -232,7 +232,8 @@ def _csv_rows(handle: IO[bytes]) -> Iterator[tuple[int, list[Any]]]:
             if cells and any(cells):
                 yield number, cells
     finally:
-        text.detach()
+        if not handle.closed:
+            text.detach()  # leave the caller's file open
 
 
 def _xlsx_rows(handle: IO[bytes]) -> Iterator[tuple[int, list[Any]]]:

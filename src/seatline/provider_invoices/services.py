@@ -93,9 +93,11 @@ def import_file(
     opened = isinstance(file, str | Path)
     handle: IO[bytes] = Path(file).open("rb") if opened else file  # type: ignore[arg-type,assignment]  # noqa: SIM115
     name = file_name or (Path(file).name if opened else getattr(file, "name", "") or "")  # type: ignore[arg-type]
+    closing: list[Any] = []
     try:
         digest = file_hash(handle)
         numbered = file_rows(name, handle)
+        closing.append(numbered)
         first = next(numbered, None)
         reader = None
         if first is not None:
@@ -124,6 +126,8 @@ def import_file(
             provider=provider, header=header, origin=origin, rows=rows, override_tolerance=override_tolerance
         )
     finally:
+        for generator in closing:
+            generator.close()
         if opened:
             handle.close()
 

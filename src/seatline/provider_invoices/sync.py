@@ -50,7 +50,9 @@ def _documents(invoices: list[RemoteInvoice]) -> list[RemoteInvoice]:
     for invoice in invoices:
         for document in invoice.documents():
             seen.setdefault(document.id, document)
-    return sorted(seen.values(), key=lambda doc: (doc.invoice_date or doc.period_end or doc.period_start, doc.id))
+    return sorted(
+        seen.values(), key=lambda doc: (doc.invoice_date or doc.period_end or doc.period_start, doc.id)
+    )
 
 
 def remote_invoices(provider: Provider) -> list[RemoteStatus]:
@@ -60,7 +62,9 @@ def remote_invoices(provider: Provider) -> list[RemoteStatus]:
     with connected(provider) as connector:
         documents = _documents(connector.list_invoices())
     states = dict(
-        ProviderInvoice.objects.filter(provider=provider, replaced_at__isnull=True).values_list("number", "state")
+        ProviderInvoice.objects.filter(provider=provider, replaced_at__isnull=True).values_list(
+            "number", "state"
+        )
     )
     return [RemoteStatus(doc, states.get(doc.id, "")) for doc in reversed(documents)]
 
@@ -109,7 +113,9 @@ def licence_line(position: int, line: ReconciliationLine) -> LineData:
         "exchange_rate": line.exchange_rate,
     }
     dates = {"charge_start": line.charge_start, "charge_end": line.charge_end}
-    return build_line(position, texts, amounts, dates, kind="auto", kind_value="", raw=raw_json(dict(line.raw)))
+    return build_line(
+        position, texts, amounts, dates, kind="auto", kind_value="", raw=raw_json(dict(line.raw))
+    )
 
 
 def usage_line(position: int, line: RatedUsageLine) -> LineData:
@@ -178,8 +184,12 @@ def sync_invoice(
         elif documents:
             document = documents[-1]
         else:
-            raise SeatlineError("provider_invoice_not_found", f"{provider} has no invoice yet", field="number")
-        live = ProviderInvoice.objects.filter(provider=provider, number=document.id, replaced_at__isnull=True).first()
+            raise SeatlineError(
+                "provider_invoice_not_found", f"{provider} has no invoice yet", field="number"
+            )
+        live = ProviderInvoice.objects.filter(
+            provider=provider, number=document.id, replaced_at__isnull=True
+        ).first()
         if live is not None and live.state == InvoiceState.ACTIVE:
             raise SeatlineError(
                 "provider_invoice_active",

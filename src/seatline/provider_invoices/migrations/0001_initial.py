@@ -8,160 +8,448 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('providers', '0005_encrypted_secrets'),
-        ('subscriptions', '0002_refundable_lots'),
+        ("providers", "0005_encrypted_secrets"),
+        ("subscriptions", "0002_refundable_lots"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MappingTemplate',
+            name="MappingTemplate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(editable=False)),
-                ('updated_at', models.DateTimeField(editable=False)),
-                ('key', models.SlugField(help_text='used by the import command and scenarios', max_length=60, unique=True)),
-                ('name', models.CharField(max_length=120, unique=True)),
-                ('kind', models.CharField(choices=[('auto', 'From charge type and sign'), ('license', 'Licence lines'), ('usage', 'Usage lines')], default='auto', max_length=10)),
-                ('columns', models.JSONField(default=dict, help_text='{"seatline field": "provider column name", ...}')),
-                ('date_formats', models.CharField(blank=True, help_text='strptime formats tried after ISO 8601, comma separated (e.g. %m/%d/%Y)', max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('shipped', models.BooleanField(default=False, editable=False, help_text='installed by Seatline')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(editable=False)),
+                ("updated_at", models.DateTimeField(editable=False)),
+                (
+                    "key",
+                    models.SlugField(
+                        help_text="used by the import command and scenarios", max_length=60, unique=True
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("auto", "From charge type and sign"),
+                            ("license", "Licence lines"),
+                            ("usage", "Usage lines"),
+                        ],
+                        default="auto",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "columns",
+                    models.JSONField(
+                        default=dict, help_text='{"seatline field": "provider column name", ...}'
+                    ),
+                ),
+                (
+                    "date_formats",
+                    models.CharField(
+                        blank=True,
+                        help_text="strptime formats tried after ISO 8601, comma separated (e.g. %m/%d/%Y)",
+                        max_length=200,
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
+                (
+                    "shipped",
+                    models.BooleanField(default=False, editable=False, help_text="installed by Seatline"),
+                ),
             ],
             options={
-                'ordering': ('name',),
+                "ordering": ("name",),
             },
         ),
         migrations.CreateModel(
-            name='ProviderInvoice',
+            name="ProviderInvoice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(editable=False)),
-                ('updated_at', models.DateTimeField(editable=False)),
-                ('number', models.CharField(max_length=60)),
-                ('document_type', models.CharField(choices=[('invoice', 'Invoice'), ('credit_note', 'Credit note'), ('other', 'Other note')], default='invoice', max_length=12)),
-                ('amends_number', models.CharField(blank=True, max_length=60, verbose_name='amends')),
-                ('invoice_date', models.DateField(blank=True, null=True)),
-                ('period_start', models.DateField(verbose_name='billing period start')),
-                ('period_end', models.DateField(verbose_name='billing period end')),
-                ('currency', models.CharField(default='USD', max_length=3, validators=[seatline.common.fields.validate_currency], verbose_name='currency')),
-                ('total', models.DecimalField(decimal_places=4, default=Decimal('0'), max_digits=19, verbose_name='header total (tax included)')),
-                ('tax', models.DecimalField(decimal_places=4, default=Decimal('0'), max_digits=19, verbose_name='header tax')),
-                ('state', models.CharField(choices=[('populating', 'Populating'), ('active', 'Active'), ('error', 'Error'), ('inactive', 'Deactivated')], default='populating', max_length=12)),
-                ('error_code', models.CharField(blank=True, max_length=60)),
-                ('error_message', models.TextField(blank=True)),
-                ('errors_csv', models.TextField(blank=True, help_text='row,column,problem')),
-                ('warnings_csv', models.TextField(blank=True, help_text='row,column,problem')),
-                ('difference', models.DecimalField(blank=True, decimal_places=4, default=None, max_digits=19, null=True, verbose_name='checksum difference')),
-                ('provider_tolerance', models.DecimalField(decimal_places=4, default=Decimal('0'), max_digits=19, verbose_name='provider tolerance')),
-                ('override_tolerance', models.DecimalField(blank=True, decimal_places=4, default=None, max_digits=19, null=True)),
-                ('tolerance', models.DecimalField(decimal_places=4, default=Decimal('0'), max_digits=19, verbose_name='tolerance used')),
-                ('source', models.CharField(choices=[('api_v1', 'Partner Center API v1'), ('graph_v2', 'Graph v2 export'), ('file', 'File')], max_length=10)),
-                ('file_name', models.CharField(blank=True, max_length=255)),
-                ('content_hash', models.CharField(blank=True, help_text='SHA-256 of what was imported', max_length=64)),
-                ('raw_columns', models.JSONField(blank=True, default=list, help_text="the file's header row")),
-                ('line_count', models.PositiveIntegerField(default=0)),
-                ('usage_line_count', models.PositiveIntegerField(default=0)),
-                ('unmapped_count', models.PositiveIntegerField(default=0)),
-                ('imported_at', models.DateTimeField(blank=True, null=True)),
-                ('deactivated_at', models.DateTimeField(blank=True, null=True)),
-                ('deactivated_by', models.CharField(blank=True, max_length=150)),
-                ('replaced_at', models.DateTimeField(blank=True, null=True)),
-                ('provider', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='provider_invoices', to='providers.provider')),
-                ('replaced_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='replaces', to='provider_invoices.providerinvoice')),
-                ('template', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='invoices', to='provider_invoices.mappingtemplate')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(editable=False)),
+                ("updated_at", models.DateTimeField(editable=False)),
+                ("number", models.CharField(max_length=60)),
+                (
+                    "document_type",
+                    models.CharField(
+                        choices=[
+                            ("invoice", "Invoice"),
+                            ("credit_note", "Credit note"),
+                            ("other", "Other note"),
+                        ],
+                        default="invoice",
+                        max_length=12,
+                    ),
+                ),
+                ("amends_number", models.CharField(blank=True, max_length=60, verbose_name="amends")),
+                ("invoice_date", models.DateField(blank=True, null=True)),
+                ("period_start", models.DateField(verbose_name="billing period start")),
+                ("period_end", models.DateField(verbose_name="billing period end")),
+                (
+                    "currency",
+                    models.CharField(
+                        default="USD",
+                        max_length=3,
+                        validators=[seatline.common.fields.validate_currency],
+                        verbose_name="currency",
+                    ),
+                ),
+                (
+                    "total",
+                    models.DecimalField(
+                        decimal_places=4,
+                        default=Decimal("0"),
+                        max_digits=19,
+                        verbose_name="header total (tax included)",
+                    ),
+                ),
+                (
+                    "tax",
+                    models.DecimalField(
+                        decimal_places=4, default=Decimal("0"), max_digits=19, verbose_name="header tax"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("populating", "Populating"),
+                            ("active", "Active"),
+                            ("error", "Error"),
+                            ("inactive", "Deactivated"),
+                        ],
+                        default="populating",
+                        max_length=12,
+                    ),
+                ),
+                ("error_code", models.CharField(blank=True, max_length=60)),
+                ("error_message", models.TextField(blank=True)),
+                ("errors_csv", models.TextField(blank=True, help_text="row,column,problem")),
+                ("warnings_csv", models.TextField(blank=True, help_text="row,column,problem")),
+                (
+                    "difference",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=4,
+                        default=None,
+                        max_digits=19,
+                        null=True,
+                        verbose_name="checksum difference",
+                    ),
+                ),
+                (
+                    "provider_tolerance",
+                    models.DecimalField(
+                        decimal_places=4,
+                        default=Decimal("0"),
+                        max_digits=19,
+                        verbose_name="provider tolerance",
+                    ),
+                ),
+                (
+                    "override_tolerance",
+                    models.DecimalField(blank=True, decimal_places=4, default=None, max_digits=19, null=True),
+                ),
+                (
+                    "tolerance",
+                    models.DecimalField(
+                        decimal_places=4, default=Decimal("0"), max_digits=19, verbose_name="tolerance used"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("api_v1", "Partner Center API v1"),
+                            ("graph_v2", "Graph v2 export"),
+                            ("file", "File"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("file_name", models.CharField(blank=True, max_length=255)),
+                (
+                    "content_hash",
+                    models.CharField(blank=True, help_text="SHA-256 of what was imported", max_length=64),
+                ),
+                (
+                    "raw_columns",
+                    models.JSONField(blank=True, default=list, help_text="the file's header row"),
+                ),
+                ("line_count", models.PositiveIntegerField(default=0)),
+                ("usage_line_count", models.PositiveIntegerField(default=0)),
+                ("unmapped_count", models.PositiveIntegerField(default=0)),
+                ("imported_at", models.DateTimeField(blank=True, null=True)),
+                ("deactivated_at", models.DateTimeField(blank=True, null=True)),
+                ("deactivated_by", models.CharField(blank=True, max_length=150)),
+                ("replaced_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "provider",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="provider_invoices",
+                        to="providers.provider",
+                    ),
+                ),
+                (
+                    "replaced_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="replaces",
+                        to="provider_invoices.providerinvoice",
+                    ),
+                ),
+                (
+                    "template",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="invoices",
+                        to="provider_invoices.mappingtemplate",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-period_start', '-id'),
+                "ordering": ("-period_start", "-id"),
             },
         ),
         migrations.CreateModel(
-            name='ProviderInvoiceLine',
+            name="ProviderInvoiceLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('row_number', models.PositiveIntegerField(help_text='file: spreadsheet row (header = 1); API: position')),
-                ('kind', models.CharField(choices=[('license', 'License'), ('usage', 'Usage'), ('one_time', 'One-time'), ('credit', 'Credit')], max_length=10)),
-                ('customer_tenant_id', models.CharField(blank=True, max_length=100)),
-                ('customer_name', models.CharField(blank=True, max_length=300)),
-                ('provider_subscription_id', models.CharField(blank=True, max_length=100)),
-                ('product_id', models.CharField(blank=True, max_length=100)),
-                ('sku_id', models.CharField(blank=True, max_length=100)),
-                ('product_name', models.CharField(blank=True, max_length=300)),
-                ('sku_name', models.CharField(blank=True, max_length=300)),
-                ('charge_type', models.CharField(blank=True, max_length=60)),
-                ('unit_price', models.DecimalField(decimal_places=10, default=Decimal('0'), max_digits=28)),
-                ('effective_unit_price', models.DecimalField(decimal_places=10, default=Decimal('0'), max_digits=28)),
-                ('quantity', models.DecimalField(decimal_places=10, default=Decimal('0'), max_digits=28)),
-                ('billable_quantity', models.DecimalField(decimal_places=10, default=Decimal('0'), max_digits=28)),
-                ('subtotal', models.DecimalField(decimal_places=10, default=Decimal('0'), max_digits=28, verbose_name='subtotal (pre-tax)')),
-                ('tax', models.DecimalField(decimal_places=10, default=Decimal('0'), max_digits=28)),
-                ('total', models.DecimalField(decimal_places=10, default=Decimal('0'), max_digits=28)),
-                ('charge_start', models.DateField(blank=True, null=True)),
-                ('charge_end', models.DateField(blank=True, null=True)),
-                ('usage_date', models.DateField(blank=True, null=True)),
-                ('term_and_billing_cycle', models.CharField(blank=True, max_length=200)),
-                ('billing_frequency', models.CharField(blank=True, max_length=40)),
-                ('reference_id', models.CharField(blank=True, max_length=100)),
-                ('meter_name', models.CharField(blank=True, max_length=200)),
-                ('currency', models.CharField(blank=True, max_length=3)),
-                ('exchange_rate', models.DecimalField(blank=True, decimal_places=10, default=None, max_digits=28, null=True)),
-                ('match', models.CharField(blank=True, choices=[('', 'Unmapped'), ('subscription', 'Provider subscription id'), ('tenant_product', 'Tenant + product')], default='', max_length=20)),
-                ('raw', models.TextField(help_text="the row as read: JSON (a list of cells, or the API's object)")),
-                ('invoice', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='provider_invoices.providerinvoice')),
-                ('subscription', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='subscriptions.subscription')),
-                ('usage_record', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='provider_lines', to='subscriptions.usagerecord')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "row_number",
+                    models.PositiveIntegerField(
+                        help_text="file: spreadsheet row (header = 1); API: position"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("license", "License"),
+                            ("usage", "Usage"),
+                            ("one_time", "One-time"),
+                            ("credit", "Credit"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("customer_tenant_id", models.CharField(blank=True, max_length=100)),
+                ("customer_name", models.CharField(blank=True, max_length=300)),
+                ("provider_subscription_id", models.CharField(blank=True, max_length=100)),
+                ("product_id", models.CharField(blank=True, max_length=100)),
+                ("sku_id", models.CharField(blank=True, max_length=100)),
+                ("product_name", models.CharField(blank=True, max_length=300)),
+                ("sku_name", models.CharField(blank=True, max_length=300)),
+                ("charge_type", models.CharField(blank=True, max_length=60)),
+                ("unit_price", models.DecimalField(decimal_places=10, default=Decimal("0"), max_digits=28)),
+                (
+                    "effective_unit_price",
+                    models.DecimalField(decimal_places=10, default=Decimal("0"), max_digits=28),
+                ),
+                ("quantity", models.DecimalField(decimal_places=10, default=Decimal("0"), max_digits=28)),
+                (
+                    "billable_quantity",
+                    models.DecimalField(decimal_places=10, default=Decimal("0"), max_digits=28),
+                ),
+                (
+                    "subtotal",
+                    models.DecimalField(
+                        decimal_places=10,
+                        default=Decimal("0"),
+                        max_digits=28,
+                        verbose_name="subtotal (pre-tax)",
+                    ),
+                ),
+                ("tax", models.DecimalField(decimal_places=10, default=Decimal("0"), max_digits=28)),
+                ("total", models.DecimalField(decimal_places=10, default=Decimal("0"), max_digits=28)),
+                ("charge_start", models.DateField(blank=True, null=True)),
+                ("charge_end", models.DateField(blank=True, null=True)),
+                ("usage_date", models.DateField(blank=True, null=True)),
+                ("term_and_billing_cycle", models.CharField(blank=True, max_length=200)),
+                ("billing_frequency", models.CharField(blank=True, max_length=40)),
+                ("reference_id", models.CharField(blank=True, max_length=100)),
+                ("meter_name", models.CharField(blank=True, max_length=200)),
+                ("currency", models.CharField(blank=True, max_length=3)),
+                (
+                    "exchange_rate",
+                    models.DecimalField(
+                        blank=True, decimal_places=10, default=None, max_digits=28, null=True
+                    ),
+                ),
+                (
+                    "match",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Unmapped"),
+                            ("subscription", "Provider subscription id"),
+                            ("tenant_product", "Tenant + product"),
+                        ],
+                        default="",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "raw",
+                    models.TextField(
+                        help_text="the row as read: JSON (a list of cells, or the API's object)"
+                    ),
+                ),
+                (
+                    "invoice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lines",
+                        to="provider_invoices.providerinvoice",
+                    ),
+                ),
+                (
+                    "subscription",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="subscriptions.subscription",
+                    ),
+                ),
+                (
+                    "usage_record",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="provider_lines",
+                        to="subscriptions.usagerecord",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('invoice', 'row_number'),
+                "ordering": ("invoice", "row_number"),
             },
         ),
         migrations.CreateModel(
-            name='ProviderInvoiceSettings',
+            name="ProviderInvoiceSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(editable=False)),
-                ('updated_at', models.DateTimeField(editable=False)),
-                ('usage_mismatch_tolerance', models.DecimalField(decimal_places=4, default=Decimal('0'), help_text='an invoice whose checksum difference is within this amount is accepted', max_digits=19, validators=[django.core.validators.MinValueValidator(Decimal('0'))])),
-                ('currency', models.CharField(default='USD', help_text="the tolerance's currency (other currencies: tolerance 0)", max_length=3, validators=[seatline.common.fields.validate_currency], verbose_name='currency')),
-                ('sync_enabled', models.BooleanField(default=True, verbose_name='daily sync')),
-                ('sync_source', models.CharField(choices=[('api_v1', 'Partner Center API v1 (line items)'), ('graph_v2', 'Graph v2 asynchronous export')], default='graph_v2', max_length=10)),
-                ('notification_emails', models.TextField(blank=True, help_text='who receives the daily sync e-mail (comma or newline separated)')),
-                ('provider', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='invoice_settings', to='providers.provider')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(editable=False)),
+                ("updated_at", models.DateTimeField(editable=False)),
+                (
+                    "usage_mismatch_tolerance",
+                    models.DecimalField(
+                        decimal_places=4,
+                        default=Decimal("0"),
+                        help_text="an invoice whose checksum difference is within this amount is accepted",
+                        max_digits=19,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                    ),
+                ),
+                (
+                    "currency",
+                    models.CharField(
+                        default="USD",
+                        help_text="the tolerance's currency (other currencies: tolerance 0)",
+                        max_length=3,
+                        validators=[seatline.common.fields.validate_currency],
+                        verbose_name="currency",
+                    ),
+                ),
+                ("sync_enabled", models.BooleanField(default=True, verbose_name="daily sync")),
+                (
+                    "sync_source",
+                    models.CharField(
+                        choices=[
+                            ("api_v1", "Partner Center API v1 (line items)"),
+                            ("graph_v2", "Graph v2 asynchronous export"),
+                        ],
+                        default="graph_v2",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "notification_emails",
+                    models.TextField(
+                        blank=True,
+                        help_text="who receives the daily sync e-mail (comma or newline separated)",
+                    ),
+                ),
+                (
+                    "provider",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="invoice_settings",
+                        to="providers.provider",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'provider invoice settings',
-                'verbose_name_plural': 'provider invoice settings',
+                "verbose_name": "provider invoice settings",
+                "verbose_name_plural": "provider invoice settings",
             },
         ),
         migrations.AddIndex(
-            model_name='providerinvoice',
-            index=models.Index(fields=['provider', 'state'], name='provider_in_provide_8daa7e_idx'),
+            model_name="providerinvoice",
+            index=models.Index(fields=["provider", "state"], name="provider_in_provide_8daa7e_idx"),
         ),
         migrations.AddConstraint(
-            model_name='providerinvoice',
-            constraint=models.UniqueConstraint(condition=models.Q(('replaced_at__isnull', True)), fields=('provider', 'number'), name='one_live_provider_invoice_per_number'),
+            model_name="providerinvoice",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("replaced_at__isnull", True)),
+                fields=("provider", "number"),
+                name="one_live_provider_invoice_per_number",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='providerinvoice',
-            constraint=models.CheckConstraint(condition=models.Q(('period_end__gte', models.F('period_start'))), name='provider_invoice_period_order'),
+            model_name="providerinvoice",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("period_end__gte", models.F("period_start"))),
+                name="provider_invoice_period_order",
+            ),
         ),
         migrations.AddIndex(
-            model_name='providerinvoiceline',
-            index=models.Index(fields=['invoice', 'row_number'], name='provider_in_invoice_718a67_idx'),
+            model_name="providerinvoiceline",
+            index=models.Index(fields=["invoice", "row_number"], name="provider_in_invoice_718a67_idx"),
         ),
         migrations.AddIndex(
-            model_name='providerinvoiceline',
-            index=models.Index(fields=['invoice', 'kind'], name='provider_in_invoice_5ad534_idx'),
+            model_name="providerinvoiceline",
+            index=models.Index(fields=["invoice", "kind"], name="provider_in_invoice_5ad534_idx"),
         ),
         migrations.AddIndex(
-            model_name='providerinvoiceline',
-            index=models.Index(fields=['provider_subscription_id'], name='provider_in_provide_c88f1c_idx'),
+            model_name="providerinvoiceline",
+            index=models.Index(fields=["provider_subscription_id"], name="provider_in_provide_c88f1c_idx"),
         ),
         migrations.AddConstraint(
-            model_name='providerinvoicesettings',
-            constraint=models.CheckConstraint(condition=models.Q(('usage_mismatch_tolerance__gte', 0)), name='tolerance_not_negative'),
+            model_name="providerinvoicesettings",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("usage_mismatch_tolerance__gte", 0)), name="tolerance_not_negative"
+            ),
         ),
     ]
