@@ -9,6 +9,7 @@ Every refusal is a `SeatlineError` and changes nothing:
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any
@@ -95,7 +96,9 @@ def import_file(
     name = file_name or (Path(file).name if opened else getattr(file, "name", "") or "")  # type: ignore[arg-type]
     closing: list[Any] = []
     try:
-        digest = file_hash(handle)
+        # The content: the file's bytes and the header typed with it (same file, other total: new content).
+        header_text = f"{header.total}|{header.tax}|{header.currency}|{header.period_start}|{header.period_end}"
+        digest = hashlib.sha256(f"{file_hash(handle)}|{header_text}|{template.key}".encode()).hexdigest()
         numbered = file_rows(name, handle)
         closing.append(numbered)
         first = next(numbered, None)
