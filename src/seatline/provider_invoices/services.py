@@ -97,7 +97,9 @@ def import_file(
     closing: list[Any] = []
     try:
         # The content: the file's bytes and the header typed with it (same file, other total: new content).
-        header_text = f"{header.total}|{header.tax}|{header.currency}|{header.period_start}|{header.period_end}"
+        header_text = (
+            f"{header.total}|{header.tax}|{header.currency}|{header.period_start}|{header.period_end}"
+        )
         digest = hashlib.sha256(f"{file_hash(handle)}|{header_text}|{template.key}".encode()).hexdigest()
         numbered = file_rows(name, handle)
         closing.append(numbered)

@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from seatline.connectors.base import InvoiceDocumentType, ProviderInvoice as RemoteInvoice
-from seatline.connectors.base import RatedUsageLine, ReconciliationLine
+from seatline.connectors.base import InvoiceDocumentType, RatedUsageLine, ReconciliationLine
+from seatline.connectors.base import ProviderInvoice as RemoteInvoice
 from seatline.errors import SeatlineError
 from seatline.provider_invoices.importing import Header, Origin, parse_tolerance, run_import, settings_for
 from seatline.provider_invoices.models import InvoiceState, LineKind, ProviderInvoice, Source

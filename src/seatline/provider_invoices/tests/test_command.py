@@ -39,7 +39,10 @@ def test_import_prints_the_outcome_and_exits_by_state(tmp_path: Path) -> None:
 
     assert code == 1
     assert out.splitlines()[0] == "provider invoice G7 (Microsoft): error"
-    assert "error: [unreadable_file] the file was not imported: row 3, column Total: unreadable amount 'oops'" in out
+    assert (
+        "error: [unreadable_file] the file was not imported: row 3, column Total: unreadable amount 'oops'"
+        in out
+    )
     assert errors.read_text().splitlines()[1] == "3,Total,unreadable amount 'oops'"
 
     good = csv_file(tmp_path / "g7b.csv", NCE_HEADER, [nce_row()])
