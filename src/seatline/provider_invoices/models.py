@@ -202,7 +202,10 @@ class ProviderInvoice(AuditedModel, TimestampedModel):
 class ProviderInvoiceLine(models.Model):
     """One provider line: the parsed fields of reconciliation-rules 1 and the raw row as read."""
 
-    invoice = models.ForeignKey(ProviderInvoice, on_delete=models.CASCADE, related_name="lines")
+    # Indexes are kept few and partial: a million-line COPY pays for each one (see Meta).
+    invoice = models.ForeignKey(
+        ProviderInvoice, on_delete=models.CASCADE, related_name="lines", db_index=False
+    )
     row_number = models.PositiveIntegerField(help_text="file: spreadsheet row (header = 1); API: position")
     kind = models.CharField(max_length=10, choices=LineKind.choices)
     customer_tenant_id = models.CharField(max_length=100, blank=True)
@@ -231,7 +234,12 @@ class ProviderInvoiceLine(models.Model):
     exchange_rate = LineAmount(null=True, blank=True, default=None)
     match = models.CharField(max_length=20, choices=Match.choices, blank=True, default="")
     subscription = models.ForeignKey(
-        "subscriptions.Subscription", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "subscriptions.Subscription",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     usage_record = models.ForeignKey(
         "subscriptions.UsageRecord",
@@ -239,15 +247,28 @@ class ProviderInvoiceLine(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="provider_lines",
+        db_index=False,
     )
     raw = models.TextField(help_text="the row as read: JSON (a list of cells, or the API's object)")
 
     class Meta:
         ordering = ("invoice", "row_number")
         indexes = [
-            models.Index(fields=["invoice", "row_number"]),
-            models.Index(fields=["invoice", "kind"]),
-            models.Index(fields=["provider_subscription_id"]),
+            models.Index(fields=["invoice", "row_number"], name="pi_line_invoice_row"),
+            models.Index(fields=["invoice"], condition=models.Q(kind="usage"), name="pi_line_usage"),
+            models.Index(
+                fields=["provider_subscription_id"],
+                condition=models.Q(kind="usage", subscription__isnull=True),
+                name="pi_line_unmapped_usage",
+            ),
+            models.Index(
+                fields=["subscription"], condition=models.Q(subscription__isnull=False), name="pi_line_sub"
+            ),
+            models.Index(
+                fields=["usage_record"],
+                condition=models.Q(usage_record__isnull=False),
+                name="pi_line_usage_record",
+            ),
         ]
 
     def __str__(self) -> str:

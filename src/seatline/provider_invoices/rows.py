@@ -190,7 +190,7 @@ def _jsonable(value: Any) -> Any:
 
 def raw_json(value: Any) -> str:
     """A row (cells or an API object) as compact JSON text, every number as its exact text."""
-    if isinstance(value, list) and all(isinstance(cell, str) for cell in value):
+    if isinstance(value, list) and all(type(cell) is str for cell in value):
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return json.dumps(_jsonable(value), ensure_ascii=False, separators=(",", ":"))
 
@@ -255,10 +255,13 @@ def open_file(path: str | Path) -> IO[bytes]:
 
 
 class TemplateReader:
-    """Reads the rows of one file through a template's column map."""
+    """Reads the rows of one file through a template's column map (hot loop: kept lean)."""
 
-    def __init__(self, columns: dict[str, str], *, kind: str, date_formats: str, header: list[Any]) -> None:
+    def __init__(
+        self, columns: dict[str, str], *, kind: str, date_formats: str, header: list[Any], plain: bool = False
+    ) -> None:
         self.kind = kind
+        self.plain = plain  # every cell is text (CSV): no conversion
         self.formats = tuple(part.strip() for part in date_formats.split(",") if part.strip())
         self.header = [text_value(cell).strip() for cell in header]
         positions = {name.casefold(): index for index, name in enumerate(self.header) if name}
@@ -271,56 +274,65 @@ class TemplateReader:
             else:
                 self.index[field] = position
         self.names = {field: columns[field] for field in self.index}
+        self.amount_columns = [(f, self.index[f], self.names[f]) for f in AMOUNT_FIELDS if f in self.index]
+        self.date_columns = [(f, self.index[f], self.names[f]) for f in DATE_FIELDS if f in self.index]
+        self.text_columns = [(f, self.index[f]) for f in MAX_LENGTHS if f in self.index]
+        self.kind_position = self.index.get("kind")
+        self._dates: dict[str, dt.date] = {}  # a file repeats a few dates a million times
 
-    def _cell(self, cells: list[Any], field: str) -> Any:
-        position = self.index.get(field)
-        if position is None or position >= len(cells):
-            return None
-        return cells[position]
+    def _date(self, value: Any) -> dt.date | None:
+        if isinstance(value, str):
+            found = self._dates.get(value)
+            if found is None:
+                found = date_value(value, self.formats)
+                if found is None:
+                    return None
+                if len(self._dates) < 10_000:
+                    self._dates[value] = found
+            return found
+        return date_value(value, self.formats)
 
     def read(self, number: int, cells: list[Any]) -> LineData | list[Problem]:
+        size = len(cells)
         problems: list[Problem] = []
         amounts: dict[str, Decimal | None] = {}
-        for field in AMOUNT_FIELDS:
-            if field in self.index:
-                try:
-                    amounts[field] = amount_value(self._cell(cells, field))
-                except ValueError:
-                    problems.append(
-                        (
-                            number,
-                            self.names[field],
-                            f"unreadable amount {text_value(self._cell(cells, field))!r}",
-                        )
-                    )
+        for field, position, name in self.amount_columns:
+            value = cells[position] if position < size else None
+            try:
+                amounts[field] = amount_value(value)
+            except ValueError:
+                problems.append((number, name, f"unreadable amount {text_value(value)!r}"))
         dates: dict[str, dt.date | None] = {}
-        for field in DATE_FIELDS:
-            if field in self.index:
-                try:
-                    dates[field] = date_value(self._cell(cells, field), self.formats)
-                except ValueError:
-                    problems.append(
-                        (
-                            number,
-                            self.names[field],
-                            f"unreadable date {text_value(self._cell(cells, field))!r}",
-                        )
-                    )
+        for field, position, name in self.date_columns:
+            value = cells[position] if position < size else None
+            try:
+                dates[field] = self._date(value)
+            except ValueError:
+                problems.append((number, name, f"unreadable date {text_value(value)!r}"))
         if problems:
             return problems
+        plain = self.plain
         texts = {
-            field: text_value(self._cell(cells, field)).strip()
-            for field in MAX_LENGTHS
-            if field in self.index
+            field: (cells[position] if plain else text_value(cells[position])).strip()
+            for field, position in self.text_columns
+            if position < size
         }
+        kind_position = self.kind_position
+        kind_value = (
+            "" if kind_position is None or kind_position >= size else text_value(cells[kind_position])
+        )
         return build_line(
             number,
             texts,
             amounts,
             dates,
             kind=self.kind,
-            kind_value=text_value(self._cell(cells, "kind")),
-            raw=raw_json([text_value(cell) for cell in cells]),
+            kind_value=kind_value,
+            raw=json.dumps(
+                cells if plain else [text_value(cell) for cell in cells],
+                ensure_ascii=False,
+                separators=(",", ":"),
+            ),
         )
 
 

@@ -22,7 +22,7 @@ from seatline.audit.services import record
 from seatline.errors import SeatlineError
 from seatline.provider_invoices.importing import Header, Origin, parse_tolerance, run_import
 from seatline.provider_invoices.models import InvoiceState, MappingTemplate, ProviderInvoice, Source
-from seatline.provider_invoices.rows import TemplateReader, file_hash, file_rows
+from seatline.provider_invoices.rows import TemplateReader, file_hash, file_rows, is_xlsx
 from seatline.provider_invoices.usage import (
     billed_usage_exists,
     map_usage_line,
@@ -101,13 +101,18 @@ def import_file(
             f"{header.total}|{header.tax}|{header.currency}|{header.period_start}|{header.period_end}"
         )
         digest = hashlib.sha256(f"{file_hash(handle)}|{header_text}|{template.key}".encode()).hexdigest()
+        plain = not is_xlsx(str(name), handle)  # CSV: every cell is text (before the stream is read)
         numbered = file_rows(name, handle)
         closing.append(numbered)
         first = next(numbered, None)
         reader = None
         if first is not None:
             reader = TemplateReader(
-                template.columns, kind=template.kind, date_formats=template.date_formats, header=first[1]
+                template.columns,
+                kind=template.kind,
+                date_formats=template.date_formats,
+                header=first[1],
+                plain=plain,
             )
 
         def rows() -> Any:
