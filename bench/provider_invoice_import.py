@@ -134,10 +134,10 @@ def bare_copy(dsn: str, db: str, path: Path) -> float:
         with (
             conn.cursor() as cursor,
             cursor.copy("COPY bench_raw_copy FROM STDIN (FORMAT csv, HEADER true)") as copy,
+            path.open("rb") as handle,
         ):
-            with path.open("rb") as handle:
-                for chunk in iter(lambda: handle.read(1 << 20), b""):
-                    copy.write(chunk)
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                copy.write(chunk)
         conn.commit()
         seconds = time.perf_counter() - started
         conn.execute("DROP TABLE bench_raw_copy")
