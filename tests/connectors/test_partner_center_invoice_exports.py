@@ -17,7 +17,7 @@ import pytest
 from seatline.connectors.base import InvoiceDocumentType, OrderLine
 from seatline.connectors.errors import ProviderExportExpiredError, ProviderNoDataError
 from seatline.connectors.partner_center.connector import PartnerCenterConnector
-from tests.connectors.simulator import BASIC, Sim, acceptance, customer_request
+from tests.connectors.simulator import BASIC, Recorder, Sim, acceptance, customer_request
 
 AZURE_PLAN = "DZH318Z0BPS6:0001:DZH318Z0BML6"
 
@@ -52,7 +52,7 @@ def graph_connector(sim: Sim, make: Callable[..., PartnerCenterConnector]) -> Pa
 
 
 def test_invoice_published_on_the_6th_and_its_usage_three_days_later(
-    sim: Sim, graph_connector: PartnerCenterConnector
+    sim: Sim, graph_connector: PartnerCenterConnector, recorder: Recorder
 ) -> None:
     ids = month_with_usage(sim, graph_connector)
     sim.set_now("2026-04-05T23:00:00Z")
@@ -84,6 +84,10 @@ def test_invoice_published_on_the_6th_and_its_usage_three_days_later(
     licences = sum((line.total for line in lines), Decimal(0))
     assert invoice.total_charges == licences + Decimal("20.90")
     assert invoice.tax_total == Decimal(0)
+    assert list(graph_connector.iter_invoice_lines(invoice.id, billing_provider="office")) == []
+    assert [r.url.params["provider"] for r in recorder.to("GET", "/lineitems")][-1] == "office"
+    with pytest.raises(ValueError):
+        list(graph_connector.iter_invoice_lines(invoice.id, billing_provider="legacy"))
 
 
 def test_graph_exports_give_the_v1_lines_in_two_partitions(

@@ -78,10 +78,12 @@ def test_month_close_invoice_with_paged_line_items(client: httpx.Client) -> None
         ("cycleCharge", 12, "72.00", "2026-02-10T00:00:00Z")
     ]
     assert error(client.get("/v1/invoices/G000099999")) == (404, 1000)
-    assert error(client.get("/v1/invoices/G000024130/lineitems", params={"provider": "office"})) == (
+    assert error(client.get("/v1/invoices/G000024130/lineitems", params={"provider": "legacy"})) == (
         400,
         800002,
     )
+    office = {"provider": "office", "invoicelineitemtype": "billinglineitems"}
+    assert body(client.get("/v1/invoices/G000024130/lineitems", params=office))["items"] == []
 
 
 def test_invoice_is_published_on_the_configured_day(client: httpx.Client) -> None:

@@ -152,6 +152,23 @@ def _usage_ready(connector: Any, document: RemoteInvoice) -> bool:
     return first is not None
 
 
+def _v1_lines(connector: Any, document: RemoteInvoice) -> tuple[Iterator[Any], Iterator[Any]]:
+    """v1 line items of every `invoiceDetails` entry (billing provider x line item type)."""
+    details = [(d.billing_provider or "one_time", d.line_item_type) for d in document.details]
+    billing = [p for p, kind in details if kind.replace("_", "").lower() == "billinglineitems"] or [
+        "one_time"
+    ]
+    metered = [p for p, kind in details if kind.replace("_", "").lower() == "usagelineitems"]
+    currency = document.currency or "USD"
+    licences = itertools.chain.from_iterable(
+        connector.iter_invoice_lines(document.id, billing_provider=p) for p in dict.fromkeys(billing)
+    )
+    usage = itertools.chain.from_iterable(
+        connector.iter_usage_lines(document.id, currency, billing_provider=p) for p in dict.fromkeys(metered)
+    )
+    return licences, usage
+
+
 def sync_invoice(
     *,
     provider: Provider,
@@ -209,12 +226,7 @@ def sync_invoice(
                 licences: Any = connector.export_reconciliation_lines(document.id)
                 usage: Any = connector.export_usage_lines(document.id) if document.has_usage_lines else ()
             else:
-                licences = connector.iter_invoice_lines(document.id)
-                usage = (
-                    connector.iter_usage_lines(document.id, document.currency or "USD")
-                    if document.has_usage_lines
-                    else ()
-                )
+                licences, usage = _v1_lines(connector, document)
             for line in licences:
                 yield licence_line(next(counter), line)
             for item in usage:

@@ -207,17 +207,25 @@ class PartnerCenterConnector:
     def get_invoice(self, invoice_id: str) -> ProviderInvoice:
         return invoices.get_invoice(self.client, invoice_id)
 
-    def iter_invoice_lines(self, invoice_id: str) -> Iterator[ReconciliationLine]:
-        return invoices.iter_lines(self.client, invoice_id, page_size=self.line_page_size)
+    def iter_invoice_lines(
+        self, invoice_id: str, billing_provider: str = "onetime"
+    ) -> Iterator[ReconciliationLine]:
+        return invoices.iter_lines(
+            self.client, invoice_id, page_size=self.line_page_size, provider=billing_provider
+        )
 
     def iter_unbilled_lines(self, currency: str, period: str = "current") -> Iterator[ReconciliationLine]:
         return invoices.iter_unbilled_lines(
             self.client, currency, period=period, page_size=self.line_page_size
         )
 
-    def iter_usage_lines(self, invoice_id: str, currency: str) -> Iterator[RatedUsageLine]:
+    def iter_usage_lines(
+        self, invoice_id: str, currency: str, billing_provider: str = "onetime"
+    ) -> Iterator[RatedUsageLine]:
         """v1 billed daily rated usage (Azure plan) of an invoice, paged."""
-        return invoices.iter_usage_lines(self.client, invoice_id, currency, page_size=self.line_page_size)
+        return invoices.iter_usage_lines(
+            self.client, invoice_id, currency, page_size=self.line_page_size, provider=billing_provider
+        )
 
     # Graph v2 asynchronous exports (full attribute set)
     def _graph(self) -> GraphBillingExports:

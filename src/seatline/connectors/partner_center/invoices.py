@@ -189,12 +189,29 @@ def get_invoice(client: PartnerCenterClient, invoice_id: str) -> ProviderInvoice
     return parse_invoice(body)
 
 
+BILLING_PROVIDERS = ("onetime", "office", "azure")
+
+
+def billing_provider(value: str) -> str:
+    """`one_time` / `OneTime` / `onetime` -> `onetime` (the query parameter's spelling)."""
+    folded = value.replace("_", "").lower()
+    if folded not in BILLING_PROVIDERS:
+        raise ValueError(f"unknown billing provider {value!r}; known: {', '.join(BILLING_PROVIDERS)}")
+    return folded
+
+
 def iter_lines(
-    client: PartnerCenterClient, invoice_id: str, *, page_size: int = MAX_LINE_PAGE_SIZE
+    client: PartnerCenterClient,
+    invoice_id: str,
+    *,
+    page_size: int = MAX_LINE_PAGE_SIZE,
+    provider: str = "onetime",
 ) -> Iterator[ReconciliationLine]:
-    """Billed NCE line items of an invoice; the next page is fetched only when reached."""
+    """Billed line items of an invoice (billing provider `onetime` for NCE, Azure plan and
+    marketplace; `office` / `azure` for legacy invoices, read through the same aliases); the next
+    page is fetched only when reached."""
     params: dict[str, str | int] = {
-        "provider": "onetime",
+        "provider": billing_provider(provider),
         "invoicelineitemtype": "billinglineitems",
         "size": min(page_size, MAX_LINE_PAGE_SIZE),
     }
@@ -225,11 +242,16 @@ def iter_unbilled_lines(
 
 
 def iter_usage_lines(
-    client: PartnerCenterClient, invoice_id: str, currency: str, *, page_size: int = MAX_LINE_PAGE_SIZE
+    client: PartnerCenterClient,
+    invoice_id: str,
+    currency: str,
+    *,
+    page_size: int = MAX_LINE_PAGE_SIZE,
+    provider: str = "onetime",
 ) -> Iterator[RatedUsageLine]:
-    """Billed daily rated usage (Azure plan) of an invoice, with continuation paging."""
+    """Billed daily rated usage of an invoice (`onetime`: Azure plan; `azure`: legacy Azure), paged."""
     params: dict[str, str | int] = {
-        "provider": "onetime",
+        "provider": billing_provider(provider),
         "invoicelineitemtype": "usagelineitems",
         "currencycode": currency,
         "size": min(page_size, MAX_LINE_PAGE_SIZE),

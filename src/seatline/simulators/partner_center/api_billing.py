@@ -43,8 +43,8 @@ def invoice_statement(request: Request, invoice_id: str) -> Response:
 
 
 def _check_recon_params(request: Request, *, provider: str | None, kind: str | None) -> str:
-    if (provider or "").lower() not in ("onetime", "all"):
-        raise bad_request("provider must be onetime.")
+    if (provider or "").lower() not in ("onetime", "all", "office", "azure"):
+        raise bad_request("provider must be onetime, office or azure.")
     if (kind or "").lower() not in ("billinglineitems", "usagelineitems"):
         raise bad_request("invoicelineitemtype must be billinglineitems or usagelineitems.")
     return (kind or "").lower()
@@ -58,6 +58,8 @@ def _rows_page(
 
 
 def _document_rows(request: Request, invoice_id: str, kind: str) -> list[dict[str, Any]]:
+    if (request.param("provider") or "onetime").lower() in ("office", "azure"):
+        return []  # the simulator issues new-commerce (one_time) invoices only
     if kind == "usagelineitems":
         currency = request.param("currencycode")
         if currency and currency.upper() != "USD":
