@@ -175,3 +175,45 @@ def test_sync_through_v1_and_graph_v2_bills_the_azure_usage(sim: Sim) -> None:
     assert (note.state, note.tolerance) == ("active", 21)
     corrected = sync_invoice(provider=provider, number=corrected_id)
     assert (corrected.state, corrected.line_count, corrected.usage_line_count) == ("active", 3, 0)
+
+
+def test_sync_provider_invoice_page_lists_the_invoices_and_downloads_the_chosen_one(
+    sim: Sim, admin_client
+) -> None:
+    from django.urls import reverse
+
+    provider = partner_center(sim.url, graph_base_url=sim.url, export_poll_interval=0)
+    sim.control("config", {"export_retry_after": 0})
+    with providers.connected(provider) as connector:
+        customer = connector.create_customer(customer_request("Fabrikam"))
+        connector.accept_customer_agreement(customer.id, acceptance())
+        line = OrderLine(offer_id=BASIC, quantity=4, term_duration="P1M", billing_cycle="monthly")
+        connector.order_subscriptions(customer.id, [line])
+    sim.set_now(at("2026-04-06T08:00:00"))
+    (number,) = [item.remote.id for item in remote_invoices(provider)]
+    url = reverse("admin:provider_invoices_providerinvoice_changelist") + "sync/"
+
+    chooser = admin_client.get(url)
+    listing = admin_client.get(url, {"provider": provider.pk})
+
+    assert "Show invoices" in chooser.content.decode()
+    page = listing.content.decode()
+    assert f"{number} (invoice, 2026-03-01..2026-03-31, 28.80 USD): not imported" in page  # 4 x 7.20
+    response = admin_client.post(
+        f"{url}?provider={provider.pk}", {"number": number, "override_tolerance": "0"}
+    )
+    assert "must be positive, not 0 (invalid_tolerance)" in response.content.decode()
+    response = admin_client.post(f"{url}?provider={provider.pk}", {"number": number, "source": "graph_v2"})
+    invoice = ProviderInvoice.objects.get(number=number)
+    assert (response.status_code, invoice.state, invoice.source, invoice.line_count) == (
+        302,
+        "active",
+        "graph_v2",
+        1,
+    )
+    listing = admin_client.get(url, {"provider": provider.pk})
+    assert "28.80 USD): active" in listing.content.decode()
+    again = admin_client.post(
+        reverse("admin:provider_invoices_providerinvoice_do_redownload", args=[invoice.pk]), {"apply": "1"}
+    )
+    assert "deactivate it before downloading it again (provider_invoice_active)" in again.content.decode()
