@@ -14,6 +14,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "scheduler": ("scheduler", "fire scheduled jobs (invoice runs, merges, syncs)"),
     "simulate": ("simulate", "run a billing scenario file and print the result as JSON"),
     "invoice-run": ("invoice_run", "generate every invoice due on a date"),
+    "provider-invoice": ("provider_invoice", "sync a provider invoice, or import a provider's file"),
     "simulator": ("simulator", "run a simulator: partner-center, stripe, gocardless, authorizenet"),
     "rotate-secrets": ("rotate_secrets", "re-encrypt stored secrets with the newest Fernet key"),
     "migrate": ("migrate", "create or update the database schema"),

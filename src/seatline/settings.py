@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "seatline.invoicing",
     "seatline.providers",
     "seatline.payments",
+    "seatline.provider_invoices",
     "seatline.api",
     "seatline.webhooks",
     "seatline.demo",

@@ -13,6 +13,10 @@
   `code`), as multisets; a missing list counts as empty.
 - `subscriptions` (when expected lists them) by id: quantity, status, and price when given.
 
+- `provider_invoices` (when expected lists them): by number, against the last attempt of each
+  number: `status`, `code` and `difference` (as a decimal; null when absent), and `lines` /
+  `unmapped` when the expected attempt has them.
+
 Amounts and quantities compare as decimal numbers ("50.00" equals "50" and 50), so a
 formatting difference is not a billing difference; dates and names compare as strings.
 """
@@ -158,6 +162,36 @@ def _compare_subscriptions(expected: list[dict], actual: list[dict]) -> list[str
     return diffs
 
 
+def _compare_provider_invoices(expected: list[dict], actual: list[dict]) -> list[str]:
+    diffs = []
+    last: dict[str, dict] = {}
+    for attempt in actual:
+        last[_text(attempt.get("number"))] = attempt  # type: ignore[index]
+    wanted: dict[str, dict] = {}
+    for attempt in expected:
+        wanted[_text(attempt.get("number"))] = attempt  # type: ignore[index]
+    for number, exp in wanted.items():
+        act = last.get(number)
+        if act is None:
+            diffs.append(f"provider invoice {number}: missing from the output")
+            continue
+        for key in ("status", "code"):
+            if _text(exp.get(key)) != _text(act.get(key)):
+                diffs.append(
+                    f"provider invoice {number}: {key} is {act.get(key)!r}, expected {exp.get(key)!r}"
+                )
+        keys = ["difference", *(key for key in ("lines", "unmapped") if key in exp)]
+        for key in keys:
+            if _num(exp.get(key)) != _num(act.get(key)):
+                diffs.append(
+                    f"provider invoice {number}: {key} is {act.get(key)!r}, expected {exp.get(key)!r}"
+                )
+    for number in last:
+        if number not in wanted:
+            diffs.append(f"provider invoice {number}: unexpected in the output")
+    return diffs
+
+
 def compare(expected: dict, actual: dict) -> list[str]:
     """Differences between an expected and an actual `seatline simulate` output ([] = equal)."""
     diffs: list[str] = []
@@ -187,4 +221,8 @@ def compare(expected: dict, actual: dict) -> list[str]:
     )
     if "subscriptions" in expected:
         diffs += _compare_subscriptions(expected["subscriptions"] or [], actual.get("subscriptions") or [])
+    if "provider_invoices" in expected:
+        diffs += _compare_provider_invoices(
+            expected["provider_invoices"] or [], actual.get("provider_invoices") or []
+        )
     return diffs

@@ -272,3 +272,31 @@ def test_shared_examples_equal_themselves():
     for path in sorted(HERE.glob("*.expected.json")):
         data = json.loads(path.read_text())
         assert compare(data, copy.deepcopy(data)) == [], path.name
+
+
+def test_provider_invoices_compare_the_last_attempt_of_each_number():
+    actual = {
+        "provider_invoices": [
+            {"number": "G1", "status": "error", "difference": "1.25", "code": "checksum_failed", "lines": 3},
+            {"number": "G1", "status": "active", "difference": "1.250", "code": None, "lines": 3},
+            {"number": "G2", "status": "refused", "difference": None, "code": "invalid_tolerance"},
+        ]
+    }
+    expected = {
+        "provider_invoices": [
+            {"number": "G1", "status": "active", "difference": "1.25", "code": None, "lines": 3},
+            {"number": "G2", "status": "refused", "difference": None, "code": "invalid_tolerance"},
+        ]
+    }
+    assert compare(expected, actual) == []
+
+    expected["provider_invoices"][0]["lines"] = 4
+    expected["provider_invoices"][1]["code"] = "provider_invoice_active"
+    assert compare(expected, actual) == [
+        "provider invoice G1: lines is 3, expected 4",
+        "provider invoice G2: code is 'invalid_tolerance', expected 'provider_invoice_active'",
+    ]
+    assert compare({"provider_invoices": []}, actual) == [
+        "provider invoice G1: unexpected in the output",
+        "provider invoice G2: unexpected in the output",
+    ]

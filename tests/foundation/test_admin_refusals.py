@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -37,6 +38,8 @@ from seatline.invoicing.models import Invoice
 from seatline.jobs.models import Job
 from seatline.payments.models import PaymentProcessor
 from seatline.payments.services import record_payment
+from seatline.provider_invoices.models import ProviderInvoice, ProviderInvoiceSettings
+from seatline.provider_invoices.services import deactivate_invoice, import_file, template_by_key
 from seatline.providers.models import (
     Agreement,
     AgreementTemplate,
@@ -121,6 +124,18 @@ def _complete_the_data() -> None:
     WebhookDelivery.objects.create(
         endpoint=endpoint, event_id="evt_walk", event_type="invoice.issued", body="{}"
     )
+    walk_invoice = import_file(
+        provider=manual,
+        template=template_by_key("microsoft_nce_reconciliation"),
+        number="G-WALK-1",
+        period_start=dt.date(2024, 1, 1),
+        period_end=dt.date(2024, 1, 31),
+        total="0",
+        override_tolerance="100000",
+        file=Path(__file__).parents[1] / "acceptance" / "35-recon-jan.csv",
+    )
+    deactivate_invoice(invoice=walk_invoice)  # deactivating it again is refused
+    ProviderInvoiceSettings.objects.create(provider=manual, sync_enabled=False, currency="USD")
     PaymentProcessor.objects.create(
         kind=PaymentProcessor.Kind.STRIPE, name="Walk Stripe", api_key="sk_test_walk", currency="USD"
     )
@@ -279,6 +294,8 @@ REFUSING_INPUTS: dict[str, tuple[Callable[[], models.Model], dict[str, str], str
         "agreement_template_inactive",
     ),
     "provision": (_first(SalesOrder), {"frequency": "monthly", "policy": "nope"}, None),
+    "deactivate-invoice": (_first(ProviderInvoice, state="inactive"), {}, "provider_invoice_not_active"),
+    "redownload": (_first(ProviderInvoice, state="inactive"), {}, None),
 }
 
 

@@ -36,6 +36,8 @@ def test_month_close_invoice_with_paged_line_items(client: httpx.Client) -> None
     moved = set_now(client, "2026-02-01T00:00:00Z")
 
     assert moved["jobsRun"] == 1
+    assert body(client.get("/v1/invoices"))["items"] == []  # closed, published on the 7th (February)
+    set_now(client, "2026-02-07T00:00:00Z")
     invoices = body(client.get("/v1/invoices"))["items"]
     assert [i["id"] for i in invoices] == ["G000024130"]
     invoice = body(client.get("/v1/invoices/G000024130"))
@@ -68,7 +70,7 @@ def test_month_close_invoice_with_paged_line_items(client: httpx.Client) -> None
     previous = {**RECON, "currencycode": "USD", "period": "previous", "size": 50}
     assert body(client.get("/v1/invoices/unbilled/lineitems", params=previous))["items"] == []
 
-    advance(client, "P9D")  # 2026-02-10: second charge cycle of the annual-term monthly subscription
+    advance(client, "P3D")  # 2026-02-10: second charge cycle of the annual-term monthly subscription
 
     current = {**RECON, "currencycode": "USD", "period": "current", "size": 50}
     unbilled = body(client.get("/v1/invoices/unbilled/lineitems", params=current))["items"]
@@ -76,10 +78,12 @@ def test_month_close_invoice_with_paged_line_items(client: httpx.Client) -> None
         ("cycleCharge", 12, "72.00", "2026-02-10T00:00:00Z")
     ]
     assert error(client.get("/v1/invoices/G000099999")) == (404, 1000)
-    assert error(client.get("/v1/invoices/G000024130/lineitems", params={"provider": "office"})) == (
+    assert error(client.get("/v1/invoices/G000024130/lineitems", params={"provider": "legacy"})) == (
         400,
         800002,
     )
+    office = {"provider": "office", "invoicelineitemtype": "billinglineitems"}
+    assert body(client.get("/v1/invoices/G000024130/lineitems", params=office))["items"] == []
 
 
 def test_invoice_is_published_on_the_configured_day(client: httpx.Client) -> None:

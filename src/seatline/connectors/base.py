@@ -18,11 +18,11 @@ itself (a reminder e-mail and a task for staff, or nothing), so they never reach
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 
 class SubscriptionStatus(StrEnum):
@@ -306,6 +306,16 @@ class ProviderInvoice:
     amendments: tuple[ProviderInvoice, ...] = ()
     details: tuple[InvoiceDetail, ...] = ()
     problems: tuple[str, ...] = ()
+    # The tax in `total_charges` when the provider states it (None: not stated; Partner Center's
+    # Invoice resource has no such field, the simulator sends `taxTotal`).
+    tax_total: Decimal | None = None
+
+    @property
+    def has_usage_lines(self) -> bool:
+        """The invoice announces daily rated usage lines (an `usage_line_items` detail)."""
+        return any(
+            detail.line_item_type.replace("_", "").lower() == "usagelineitems" for detail in self.details
+        )
 
     @property
     def is_credit_note(self) -> bool:
@@ -358,6 +368,42 @@ class ReconciliationLine:
     unit_type: str = ""
     subscription_description: str = ""
     problems: tuple[str, ...] = ()  # fields the connector could not read (e.g. an unreadable date)
+    # The record as the provider sent it (keys and values as read), kept beside the parsed fields.
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+
+@dataclass(frozen=True)
+class RatedUsageLine:
+    """One daily rated usage row of an invoice (Partner Center DailyRatedUsageLineItem, Graph billed
+    usage export): Azure plan consumption. Usage rows carry no tax; `pre_tax_total` is in the
+    partner's billing currency."""
+
+    invoice_number: str
+    customer_id: str
+    customer_name: str
+    subscription_id: str
+    product_id: str
+    sku_id: str
+    product_name: str
+    sku_name: str
+    charge_type: str
+    unit_price: Decimal
+    effective_unit_price: Decimal
+    quantity: Decimal
+    pre_tax_total: Decimal
+    currency: str
+    usage_date: dt.date | None = None
+    charge_start: dt.date | None = None
+    charge_end: dt.date | None = None
+    meter_id: str = ""
+    meter_name: str = ""
+    meter_category: str = ""
+    unit: str = ""
+    entitlement_id: str = ""
+    resource_uri: str = ""
+    exchange_rate: Decimal | None = None
+    problems: tuple[str, ...] = ()
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
 @runtime_checkable

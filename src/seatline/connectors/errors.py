@@ -47,6 +47,8 @@ class ProviderErrorCode(StrEnum):
     PENDING = "provider_pending"
     BAD_RESPONSE = "provider_bad_response"
     UNAVAILABLE = "provider_unavailable"
+    EXPORT_EXPIRED = "provider_export_expired"
+    NO_DATA = "provider_no_data"
     ERROR = "provider_error"
 
 
@@ -158,6 +160,20 @@ class ProviderBadResponseError(ProviderError):
 class ProviderUnavailableError(ProviderError):
     code_value = ProviderErrorCode.UNAVAILABLE
     default_message = "the provider could not be reached or failed temporarily"
+
+
+class ProviderExportExpiredError(ProviderError):
+    """A download link of an asynchronous export expired (Azure blob SAS: 403 after its expiry)."""
+
+    code_value = ProviderErrorCode.EXPORT_EXPIRED
+    default_message = "the export's download link has expired; start the export again"
+
+
+class ProviderNoDataError(ProviderError):
+    """The provider has no data for the request (Graph billing export operation failed with 5000)."""
+
+    code_value = ProviderErrorCode.NO_DATA
+    default_message = "the provider has no data for this request yet"
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,12 @@ class Pay:
     amount: Decimal
 
 
+@dataclass(frozen=True)
+class DeactivateProviderInvoice:
+    number: str
+    provider: str | None = None
+
+
 EventArgs = (
     ChangeQuantity
     | Deactivate
@@ -91,6 +97,7 @@ EventArgs = (
     | AddUsage
     | GenerateInvoice
     | Pay
+    | DeactivateProviderInvoice
 )
 
 
@@ -193,6 +200,13 @@ def _pay(n: Node) -> Pay:
     )
 
 
+def _deactivate_provider_invoice(n: Node) -> DeactivateProviderInvoice:
+    m = n.mapping({"number", "provider"})
+    return DeactivateProviderInvoice(
+        number=m.need("number", Node.text), provider=m.get("provider", Node.identifier)
+    )
+
+
 EVENT_KINDS: dict[str, Callable[[Node], EventArgs]] = {
     "change_quantity": _change_quantity,
     "deactivate": _deactivate,
@@ -203,6 +217,7 @@ EVENT_KINDS: dict[str, Callable[[Node], EventArgs]] = {
     "add_usage": _add_usage,
     "generate_invoice": _generate_invoice,
     "pay": _pay,
+    "deactivate_provider_invoice": _deactivate_provider_invoice,
 }
 
 

@@ -34,6 +34,7 @@ from seatline.jobs.registry import has_handler
 from seatline.payments.services import record_payment
 from seatline.simulate import events as ev
 from seatline.simulate import output
+from seatline.simulate.provider_steps import ProviderSide
 from seatline.simulate.schema import Scenario, ScenarioError, load_scenario
 from seatline.subscriptions import services
 from seatline.subscriptions.models import Subscription
@@ -76,6 +77,7 @@ class ScenarioRun:
         self._last_invoice_id = 0
         self._last_job_id = 0
         self.job_problems: list[str] = []
+        self.provider_side = ProviderSide(scenario)
         zones = (scenario.settings.time_zone, str(django_settings.TIME_ZONE or "UTC"), "UTC")
         self._zones = zones
 
@@ -89,11 +91,15 @@ class ScenarioRun:
             by_day[event.date].append(event)
         self._last_invoice_id = Invoice.objects.order_by("-id").values_list("id", flat=True).first() or 0
         self._last_job_id = _last_job_id()
-        with clock.process_clock(movable):
+        from seatline.providers.provisioning import recorded_as_provisioned
+
+        # Nothing is provisioned at a provider in a scenario: its subscriptions count as provisioned.
+        with clock.process_clock(movable), recorded_as_provisioned():
             self._configure()
             self._create_static()
             for day in run.days():
                 movable.set(day_instant(day, *self._zones))
+                self.provider_side.import_due(day)
                 todays = by_day.get(day, ())
                 for event in todays:
                     self._apply(event)
@@ -142,12 +148,15 @@ class ScenarioRun:
     def _output(self) -> dict[str, Any]:
         contract_ids = {pk: scenario_id for scenario_id, pk in self.contracts.items()}
         subscription_ids = {pk: scenario_id for scenario_id, pk in self.subscriptions.items()}
-        return {
+        result = {
             "invoices": output.invoices_json(self.documents, contract_ids, subscription_ids),
             "rejected": self.rejected,
             "failed_merges": output.failed_merges_json(subscription_ids),
             "subscriptions": output.subscriptions_json(self.subscriptions),
         }
+        if self.provider_side.used:
+            result["provider_invoices"] = self.provider_side.output()
+        return result
 
     # -- static data -------------------------------------------------------------------------
     def _configure(self) -> None:
@@ -164,6 +173,7 @@ class ScenarioRun:
     def _create_static(self) -> None:
 
         currency = self.scenario.currency
+        self.provider_side.create_providers()
         for group in self.scenario.tax_rate_groups:
             row = TaxRateGroup.objects.create(name=group.id, country=group.country, region=group.region)
             for position, rate in enumerate(group.rates):
@@ -176,6 +186,7 @@ class ScenarioRun:
                 tax_exempt=account.tax_exempt,
                 currency=currency,
             ).pk
+            self.provider_side.map_account(account, self.accounts[account.id])
         for contract in self.scenario.contracts:  # in file order: contract ids follow the file
             self.contracts[contract.id] = BillingContract.objects.create(
                 name=contract.id,
@@ -199,9 +210,11 @@ class ScenarioRun:
 
     def _create_subscriptions(self) -> None:
 
+        accounts = {contract.id: contract.account for contract in self.scenario.contracts}
         for index, sub in enumerate(self.scenario.subscriptions):
             try:
                 with transaction.atomic():
+                    links = self.provider_side.subscription_links(sub, accounts[sub.contract])
                     created = services.create_subscription(
                         contract=BillingContract.objects.get(pk=self.contracts[sub.contract]),
                         name=sub.product,
@@ -216,7 +229,11 @@ class ScenarioRun:
                         term_months=sub.term_months,
                         taxable=sub.taxable,
                         markup_percent=sub.markup_percent,
+                        **links,
                     )
+                    if sub.provider_subscription_id:
+                        created.provider_subscription_id = sub.provider_subscription_id
+                        created.save(update_fields=["provider_subscription_id"])
             except SeatlineError as exc:
                 key = f"subscriptions[{index}]" + (f".{exc.field}" if exc.field else "")
                 raise ScenarioError(f"refused: [{exc.code}] {exc.message}", key, sub.line) from exc
@@ -300,6 +317,9 @@ class ScenarioRun:
         invoicing_services.generate_manual_invoice(
             contract=self._contract(args.contract), cycle_start=args.cycle_start
         )
+
+    def _event_deactivate_provider_invoice(self, args: ev.DeactivateProviderInvoice, day: dt.date) -> None:
+        self.provider_side.deactivate(args.number, args.provider)
 
     def _event_pay(self, args: ev.Pay, day: dt.date) -> None:
         if args.invoice > len(self.documents):

@@ -15,6 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from seatline.common.parsing import money, percent
+from seatline.simulate import provider_schema as ps
 from seatline.simulate.events import Event, read_event
 from seatline.simulate.yamlnodes import Node, ScenarioError, compose
 from seatline.taxes.countries import iso_alpha2
@@ -74,6 +75,8 @@ class Account:
     country: str = ""
     region: str = ""
     tax_exempt: bool = False
+    provider: str = ""
+    tenant_id: str = ""
     line: int | None = field(default=None, compare=False)
 
 
@@ -113,6 +116,8 @@ class Subscription:
     term_months: int | None = None
     taxable: bool = True
     markup_percent: Decimal | None = None
+    provider: str = ""
+    provider_subscription_id: str = ""
     line: int | None = field(default=None, compare=False)
 
 
@@ -136,12 +141,15 @@ class Scenario:
     contracts: tuple[Contract, ...] = ()
     subscriptions: tuple[Subscription, ...] = ()
     events: tuple[Event, ...] = ()
+    providers: tuple[ps.Provider, ...] = ()
+    products: tuple[ps.Product, ...] = ()
+    provider_invoices: tuple[ps.ProviderInvoiceImport, ...] = ()
 
 
 # fmt: off
 TOP_KEYS = frozenset({
     "settings", "currency", "tax_rate_groups", "accounts", "contracts", "subscriptions", "events",
-    "run",
+    "run", "providers", "products", "provider_invoices",
 })
 # fmt: on
 
@@ -151,10 +159,10 @@ def load_scenario(path: str | Path) -> Scenario:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"cannot read the file: {exc}", "", None) from exc
-    return parse_scenario(text)
+    return parse_scenario(text, base=Path(path).resolve().parent)
 
 
-def parse_scenario(text: str) -> Scenario:
+def parse_scenario(text: str, *, base: Path | None = None) -> Scenario:
     root = compose(text)
     if root is None:
         raise ScenarioError("the file is empty", "", None)
@@ -163,7 +171,12 @@ def parse_scenario(text: str) -> Scenario:
     currency = top.get("currency", _currency, "USD")
     groups = tuple(_tax_group(node) for node in top.get("tax_rate_groups", Node.sequence, []))
     _unique(groups, top, "tax_rate_groups")
-    accounts = tuple(_account(node) for node in top.get("accounts", Node.sequence, []))
+    provider_nodes = top.get("providers", Node.sequence, [])
+    providers = [ps.read_provider(node) for node in provider_nodes]
+    ps.unique(providers, provider_nodes)
+    provider_ids = {provider.id for provider in providers}
+    products = tuple(ps.read_product(node) for node in top.get("products", Node.sequence, []))
+    accounts = tuple(_account(node, provider_ids) for node in top.get("accounts", Node.sequence, []))
     _unique(accounts, top, "accounts")
     account_ids = {account.id for account in accounts}
     contract_nodes = top.get("contracts", Node.sequence, [])
@@ -171,11 +184,16 @@ def parse_scenario(text: str) -> Scenario:
     _unique(contracts, top, "contracts")
     contract_by_id = {contract.id: contract for contract in contracts}
     subscriptions = tuple(
-        _subscription(node, contract_by_id) for node in top.get("subscriptions", Node.sequence, [])
+        _subscription(node, contract_by_id, provider_ids)
+        for node in top.get("subscriptions", Node.sequence, [])
     )
     _unique(subscriptions, top, "subscriptions")
     run = top.need("run", _run)
     events = tuple(read_event(node, run.start, run.end) for node in top.get("events", Node.sequence, []))
+    provider_invoices = tuple(
+        ps.read_provider_invoice(node, provider_ids, base or Path.cwd(), run.start, run.end)
+        for node in top.get("provider_invoices", Node.sequence, [])
+    )
     return Scenario(
         run=run,
         settings=settings,
@@ -185,6 +203,9 @@ def parse_scenario(text: str) -> Scenario:
         contracts=contracts,
         subscriptions=subscriptions,
         events=events,
+        providers=tuple(providers),
+        products=products,
+        provider_invoices=provider_invoices,
     )
 
 
@@ -272,15 +293,21 @@ def _tax_group(node: Node) -> TaxRateGroup:
     )
 
 
-def _account(node: Node) -> Account:
-    m = node.mapping({"id", "name", "country", "region", "tax_exempt"})
+def _account(node: Node, providers: set[str] | None = None) -> Account:
+    m = node.mapping({"id", "name", "country", "region", "tax_exempt", "provider", "tenant_id"})
     account_id = m.need("id", Node.identifier)
+    provider = m.get("provider", lambda n: ps.provider_reference(n, providers or set()), "")
+    tenant_id = m.get("tenant_id", Node.text, "")
+    if bool(provider) != bool(tenant_id):
+        raise node.error("an account's provider and tenant_id go together")
     return Account(
         id=account_id,
         name=m.get("name", Node.text, account_id),
         country=m.get("country", Node.text, ""),
         region=m.get("region", Node.text, ""),
         tax_exempt=m.get("tax_exempt", Node.boolean, False),
+        provider=provider,
+        tenant_id=tenant_id,
         line=node.line,
     )
 
@@ -346,12 +373,14 @@ def _contract(node: Node, account_ids: set[str]) -> Contract:
 # fmt: off
 SUBSCRIPTION_KEYS = frozenset({
     "id", "contract", "product", "kind", "quantity", "price", "unit", "cost", "start", "qrb",
-    "qrw_days", "term_months", "taxable", "markup_percent",
+    "qrw_days", "term_months", "taxable", "markup_percent", "provider", "provider_subscription_id",
 })
 # fmt: on
 
 
-def _subscription(node: Node, contracts: dict[str, Contract]) -> Subscription:
+def _subscription(
+    node: Node, contracts: dict[str, Contract], providers: set[str] | None = None
+) -> Subscription:
     m = node.mapping(SUBSCRIPTION_KEYS)
     contract_id = m.need("contract", lambda n: _reference(n, contracts, "contract"))
     kind = m.get("kind", lambda n: n.enum(("license", "service", "usage")), "license")
@@ -384,6 +413,8 @@ def _subscription(node: Node, contracts: dict[str, Contract]) -> Subscription:
         term_months=m.get("term_months", lambda n: n.integer(minimum=1)),
         taxable=m.get("taxable", Node.boolean, True),
         markup_percent=m.get("markup_percent", lambda n: _percent(n, Decimal(-100), Decimal(1000))),
+        provider=m.get("provider", lambda n: ps.provider_reference(n, providers or set()), ""),
+        provider_subscription_id=m.get("provider_subscription_id", Node.text, ""),
         line=node.line,
     )
 

@@ -21,12 +21,14 @@ from seatline.connectors.base import (
     ProviderCustomer,
     ProviderInvoice,
     ProviderSubscription,
+    RatedUsageLine,
     ReconciliationLine,
     SubscriptionStatus,
 )
 from seatline.connectors.partner_center import agreements, customers, invoices
 from seatline.connectors.partner_center.catalog import OrdersApi, list_offers
 from seatline.connectors.partner_center.client import DEFAULT_BASE_URL, PartnerCenterClient
+from seatline.connectors.partner_center.graph import DEFAULT_GRAPH_URL, GraphBillingExports
 from seatline.connectors.partner_center.subscriptions import SubscriptionsApi
 from seatline.connectors.partner_center.tokens import (
     DEFAULT_AUTHORITY,
@@ -68,8 +70,10 @@ class PartnerCenterConnector:
         order_max_wait: float = 60.0,
         patch_poll_interval: float = 2.0,
         patch_max_wait: float = 60.0,
+        graph: GraphBillingExports | None = None,
     ) -> None:
         self.client = client
+        self.graph = graph
         self.customer_page_size = customer_page_size
         self.line_page_size = line_page_size
         self.subscriptions = SubscriptionsApi(
@@ -112,6 +116,16 @@ class PartnerCenterConnector:
             sleep=sleep,
             application_name=str(config.get("application_name", "Seatline")),
         )
+        graph = GraphBillingExports(
+            token_provider=build_graph_token_provider(config, http=http),
+            base_url=str(config.get("graph_base_url") or DEFAULT_GRAPH_URL),
+            http=http,
+            sleep=sleep,
+            poll_interval=float(config.get("export_poll_interval", 10.0)),
+            max_wait=float(config.get("export_max_wait", 3600.0)),
+            max_attempts=int(config.get("max_attempts", 4)),
+            max_retry_sleep=float(config.get("max_retry_sleep", 30.0)),
+        )
         return cls(
             client,
             customer_page_size=int(config.get("customer_page_size", 500)),
@@ -120,6 +134,7 @@ class PartnerCenterConnector:
             order_max_wait=float(config.get("order_max_wait", 60.0)),
             patch_poll_interval=float(config.get("patch_poll_interval", 2.0)),
             patch_max_wait=float(config.get("patch_max_wait", 60.0)),
+            graph=graph,
         )
 
     def close(self) -> None:
@@ -192,13 +207,55 @@ class PartnerCenterConnector:
     def get_invoice(self, invoice_id: str) -> ProviderInvoice:
         return invoices.get_invoice(self.client, invoice_id)
 
-    def iter_invoice_lines(self, invoice_id: str) -> Iterator[ReconciliationLine]:
-        return invoices.iter_lines(self.client, invoice_id, page_size=self.line_page_size)
+    def iter_invoice_lines(
+        self, invoice_id: str, billing_provider: str = "onetime"
+    ) -> Iterator[ReconciliationLine]:
+        return invoices.iter_lines(
+            self.client, invoice_id, page_size=self.line_page_size, provider=billing_provider
+        )
 
     def iter_unbilled_lines(self, currency: str, period: str = "current") -> Iterator[ReconciliationLine]:
         return invoices.iter_unbilled_lines(
             self.client, currency, period=period, page_size=self.line_page_size
         )
+
+    def iter_usage_lines(
+        self, invoice_id: str, currency: str, billing_provider: str = "onetime"
+    ) -> Iterator[RatedUsageLine]:
+        """v1 billed daily rated usage (Azure plan) of an invoice, paged."""
+        return invoices.iter_usage_lines(
+            self.client, invoice_id, currency, page_size=self.line_page_size, provider=billing_provider
+        )
+
+    # Graph v2 asynchronous exports (full attribute set)
+    def _graph(self) -> GraphBillingExports:
+        if self.graph is None:
+            raise ValueError("this connector was built without a Graph client (use from_config)")
+        return self.graph
+
+    def export_reconciliation_lines(self, invoice_id: str) -> Iterator[ReconciliationLine]:
+        return self._graph().reconciliation_lines(invoice_id)
+
+    def export_usage_lines(self, invoice_id: str) -> Iterator[RatedUsageLine]:
+        return self._graph().usage_lines(invoice_id)
+
+
+def build_graph_token_provider(config: Mapping[str, Any], *, http: httpx.Client | None) -> TokenProvider:
+    """The Graph token (permission PartnerBilling.Read.All): static in static mode, else app-only
+    client credentials for `graph_resource` (Graph accepts the application permission; a Partner
+    Center refresh token is single-use and is not shared with it)."""
+    if str(config.get("auth", "client_credentials")) == "static":
+        return StaticTokenProvider(
+            str(config.get("graph_access_token") or config.get("access_token") or "seatline-static-token")
+        )
+    return ClientCredentialsTokenProvider(
+        tenant_id=str(config["tenant_id"]),
+        client_id=str(config["client_id"]),
+        client_secret=str(config["client_secret"]),
+        authority=str(config.get("authority") or DEFAULT_AUTHORITY),
+        resource=str(config.get("graph_resource") or "https://graph.microsoft.com"),
+        http=http,
+    )
 
 
 def build_token_provider(

@@ -15,6 +15,7 @@ from seatline.connectors.base import (
     InvoiceDetail,
     InvoiceDocumentType,
     ProviderInvoice,
+    RatedUsageLine,
     ReconciliationLine,
 )
 from seatline.connectors.partner_center.client import PartnerCenterClient
@@ -84,20 +85,29 @@ def parse_invoice(data: object, *, amends_of: str = "") -> ProviderInvoice:
         amendments=amendments,
         details=details,
         problems=tuple(own.problems),
+        tax_total=own.number(_alias(own, "taxTotal", "totalTax"), default=None),
     )
 
 
+def _alias(body: Fields, *names: str) -> str:
+    """The first of `names` the record has (keys compared without case), else the first name."""
+    return next((name for name in names if body.has(name)), names[0])
+
+
 def parse_line(data: object) -> ReconciliationLine:
-    """A `OneTimeInvoiceLineItem`; numbers may be JSON numbers or strings ("16")."""
+    """A billed reconciliation line: a v1 `OneTimeInvoiceLineItem` (camelCase) or a row of the Graph
+    v2 billed reconciliation export (PascalCase, `Total`, `Tier2MpnId`). Keys are read without case
+    and through their aliases; unknown keys are ignored and missing ones read as empty. Numbers may
+    be JSON numbers or strings ("16")."""
     body = data if isinstance(data, Fields) else Fields(data)
     quantity = body.amount("quantity")
     subtotal = body.amount("subtotal")
-    tax_total = body.amount("taxTotal")
-    total = body.number("totalForCustomer", default=None)
+    tax_total = body.amount(_alias(body, "taxTotal", "tax"))
+    total = body.number(_alias(body, "totalForCustomer", "total"), default=None)
     billable = body.number("billableQuantity", default=None)
     return ReconciliationLine(
-        invoice_number=body.text("invoiceNumber"),
-        customer_id=body.text("customerId"),
+        invoice_number=body.text(_alias(body, "invoiceNumber", "invoiceId")),
+        customer_id=body.text(_alias(body, "customerId", "customerTenantId")),
         customer_name=body.text("customerName"),
         customer_domain=body.text("customerDomainName"),
         subscription_id=body.text("subscriptionId"),
@@ -114,7 +124,7 @@ def parse_line(data: object) -> ReconciliationLine:
         subtotal=subtotal,
         tax_total=tax_total,
         total=total if total is not None else subtotal + tax_total,
-        currency=body.text("currency"),
+        currency=body.text(_alias(body, "currency", "billingCurrency")),
         order_id=body.text("orderId"),
         order_date=body.instant("orderDate"),
         charge_start=body.day("chargeStartDate"),
@@ -131,6 +141,41 @@ def parse_line(data: object) -> ReconciliationLine:
         unit_type=body.text("unitType"),
         subscription_description=body.text("subscriptionDescription"),
         problems=tuple(body.problems),
+        raw=dict(body.data),
+    )
+
+
+def parse_usage_line(data: object) -> RatedUsageLine:
+    """A daily rated usage row: a v1 `DailyRatedUsageLineItem` or a row of the Graph v2 billed usage
+    export (`full` or `basic` attribute set: attributes missing from `basic` read as empty)."""
+    body = data if isinstance(data, Fields) else Fields(data)
+    return RatedUsageLine(
+        invoice_number=body.text(_alias(body, "invoiceNumber", "invoiceId")),
+        customer_id=body.text(_alias(body, "customerId", "customerTenantId")),
+        customer_name=body.text("customerName"),
+        subscription_id=body.text("subscriptionId"),
+        product_id=body.text("productId"),
+        sku_id=body.text("skuId"),
+        product_name=body.text("productName"),
+        sku_name=body.text("skuName"),
+        charge_type=body.text("chargeType"),
+        unit_price=body.amount("unitPrice"),
+        effective_unit_price=body.amount("effectiveUnitPrice"),
+        quantity=body.amount("quantity"),
+        pre_tax_total=body.amount(_alias(body, "billingPreTaxTotal", "preTaxTotal")),
+        currency=body.text(_alias(body, "billingCurrency", "currency")),
+        usage_date=body.day("usageDate"),
+        charge_start=body.day("chargeStartDate"),
+        charge_end=body.day("chargeEndDate"),
+        meter_id=body.text("meterId"),
+        meter_name=body.text("meterName"),
+        meter_category=body.text("meterCategory"),
+        unit=body.text(_alias(body, "unitOfMeasure", "unit")),
+        entitlement_id=body.text("entitlementId"),
+        resource_uri=body.text("resourceUri"),
+        exchange_rate=body.number("pcToBCExchangeRate", default=None),
+        problems=tuple(body.problems),
+        raw=dict(body.data),
     )
 
 
@@ -144,12 +189,29 @@ def get_invoice(client: PartnerCenterClient, invoice_id: str) -> ProviderInvoice
     return parse_invoice(body)
 
 
+BILLING_PROVIDERS = ("onetime", "office", "azure")
+
+
+def billing_provider(value: str) -> str:
+    """`one_time` / `OneTime` / `onetime` -> `onetime` (the query parameter's spelling)."""
+    folded = value.replace("_", "").lower()
+    if folded not in BILLING_PROVIDERS:
+        raise ValueError(f"unknown billing provider {value!r}; known: {', '.join(BILLING_PROVIDERS)}")
+    return folded
+
+
 def iter_lines(
-    client: PartnerCenterClient, invoice_id: str, *, page_size: int = MAX_LINE_PAGE_SIZE
+    client: PartnerCenterClient,
+    invoice_id: str,
+    *,
+    page_size: int = MAX_LINE_PAGE_SIZE,
+    provider: str = "onetime",
 ) -> Iterator[ReconciliationLine]:
-    """Billed NCE line items of an invoice; the next page is fetched only when reached."""
+    """Billed line items of an invoice (billing provider `onetime` for NCE, Azure plan and
+    marketplace; `office` / `azure` for legacy invoices, read through the same aliases); the next
+    page is fetched only when reached."""
     params: dict[str, str | int] = {
-        "provider": "onetime",
+        "provider": billing_provider(provider),
         "invoicelineitemtype": "billinglineitems",
         "size": min(page_size, MAX_LINE_PAGE_SIZE),
     }
@@ -177,3 +239,23 @@ def iter_unbilled_lines(
     }
     for item in client.iter_items("/v1/invoices/unbilled/lineitems", params=params, identity=None):
         yield parse_line(item)
+
+
+def iter_usage_lines(
+    client: PartnerCenterClient,
+    invoice_id: str,
+    currency: str,
+    *,
+    page_size: int = MAX_LINE_PAGE_SIZE,
+    provider: str = "onetime",
+) -> Iterator[RatedUsageLine]:
+    """Billed daily rated usage of an invoice (`onetime`: Azure plan; `azure`: legacy Azure), paged."""
+    params: dict[str, str | int] = {
+        "provider": billing_provider(provider),
+        "invoicelineitemtype": "usagelineitems",
+        "currencycode": currency,
+        "size": min(page_size, MAX_LINE_PAGE_SIZE),
+    }
+    path = f"/v1/invoices/{quote(invoice_id, safe='')}/lineitems"
+    for item in client.iter_items(path, params=params, identity=None):
+        yield parse_usage_line(item)

@@ -24,13 +24,15 @@ def list_invoices(request: Request) -> Response:
     invoices = sorted(
         ledger.published_invoices(request.state), key=lambda inv: inv["invoiceDate"], reverse=True
     )
-    items = [ledger.invoice_resource(inv, with_pdf=False) for inv in invoices]
+    items = [ledger.invoice_resource(request.state, inv, with_pdf=False) for inv in invoices]
     return Response(200, paging.page(request, items, key="invoices", next_uri="/invoices"))
 
 
 @route("GET", "/v1/invoices/{invoice_id}")
 def get_invoice(request: Request, invoice_id: str) -> Response:
-    return Response(200, ledger.invoice_resource(_invoice_or_404(request, invoice_id), with_pdf=True))
+    return Response(
+        200, ledger.invoice_resource(request.state, _invoice_or_404(request, invoice_id), with_pdf=True)
+    )
 
 
 @route("GET", "/v1/invoices/{invoice_id}/documents/statement")
@@ -41,8 +43,8 @@ def invoice_statement(request: Request, invoice_id: str) -> Response:
 
 
 def _check_recon_params(request: Request, *, provider: str | None, kind: str | None) -> str:
-    if (provider or "").lower() not in ("onetime", "all"):
-        raise bad_request("provider must be onetime.")
+    if (provider or "").lower() not in ("onetime", "all", "office", "azure"):
+        raise bad_request("provider must be onetime, office or azure.")
     if (kind or "").lower() not in ("billinglineitems", "usagelineitems"):
         raise bad_request("invoicelineitemtype must be billinglineitems or usagelineitems.")
     return (kind or "").lower()
@@ -51,10 +53,19 @@ def _check_recon_params(request: Request, *, provider: str | None, kind: str | N
 def _rows_page(
     request: Request, rows: list[dict[str, Any]], *, key: str, next_uri: str, kind: str
 ) -> Response:
-    if kind == "usagelineitems":
-        rows = []  # the simulator has no metered (Azure plan) usage
     body = paging.page(request, copy.deepcopy(rows), key=f"{key}:{kind}", next_uri=next_uri)
     return Response(200, body)
+
+
+def _document_rows(request: Request, invoice_id: str, kind: str) -> list[dict[str, Any]]:
+    if (request.param("provider") or "onetime").lower() in ("office", "azure"):
+        return []  # the simulator issues new-commerce (one_time) invoices only
+    if kind == "usagelineitems":
+        currency = request.param("currencycode")
+        if currency and currency.upper() != "USD":
+            return []
+        return ledger.invoice_usage(request.state, invoice_id)
+    return ledger.invoice_rows(request.state, invoice_id)
 
 
 @route("GET", "/v1/invoices/{invoice_id}/lineitems")
@@ -63,7 +74,7 @@ def invoice_line_items(request: Request, invoice_id: str) -> Response:
     kind = _check_recon_params(
         request, provider=request.param("provider"), kind=request.param("invoicelineitemtype")
     )
-    rows = [row for row in request.state.data["ledger"] if row["invoiceNumber"] == invoice["id"]]
+    rows = _document_rows(request, invoice["id"], kind)
     next_uri = f"/invoices/{invoice['id']}/lineitems?provider=onetime&invoicelineitemtype={kind}"
     return _rows_page(request, rows, key=f"lineitems:{invoice['id']}", next_uri=next_uri, kind=kind)
 
@@ -73,7 +84,7 @@ def invoice_line_items_path_form(request: Request, invoice_id: str, provider: st
     """The older path form `/invoices/OneTime-G.../lineitems/OneTime/BillingLineItems`."""
     invoice = _invoice_or_404(request, invoice_id)
     kind = _check_recon_params(request, provider=provider, kind=kind)
-    rows = [row for row in request.state.data["ledger"] if row["invoiceNumber"] == invoice["id"]]
+    rows = _document_rows(request, invoice["id"], kind)
     next_uri = f"/invoices/OneTime-{invoice['id']}/lineitems/OneTime/{'BillingLineItems' if kind == 'billinglineitems' else 'UsageLineItems'}"
     return _rows_page(request, rows, key=f"lineitems:{invoice['id']}", next_uri=next_uri, kind=kind)
 
@@ -90,6 +101,8 @@ def unbilled_line_items(request: Request) -> Response:
     if period not in ("current", "previous"):
         raise bad_request("period must be current or previous.")
     rows = ledger.unbilled_rows(request.state, period) if currency.upper() == "USD" else []
+    if kind == "usagelineitems":
+        rows = []  # unbilled daily rated usage is not simulated
     next_uri = (
         f"/invoices/unbilled/lineitems?provider=onetime&invoicelineitemtype={kind}"
         f"&currencycode={currency.upper()}&period={period}"

@@ -18,6 +18,7 @@ from seatline.simulators.partner_center import (  # noqa: F401  (imported for th
     api_billing,
     api_commerce,
     api_customers,
+    api_graph,
     auth,
     control,
     jsonio,
@@ -70,7 +71,7 @@ class PartnerCenterApp(base_dispatch.SimulatorApp):
         )
 
     def authenticate(self, request: Request) -> None:
-        if request.path.lower().startswith("/v1/"):
+        if request.path.lower().startswith(("/v1/", "/v1.0/")):
             auth.check_bearer(request)
 
     def accepted(self, request: Request, response: Response) -> Response:

@@ -112,7 +112,7 @@ def post_charge(
     unit_price = offer.period_price(term, cycle)
     eup = unit_price * billing_days / cycle_days * sign
     sub_total = subtotal(eup, quantity, state.config["rounding"])
-    tax = (sub_total * state.tax_rate()).quantize(CENT, rounding=ROUND_HALF_UP)
+    tax = line_tax(state, sub_total)
     customer = state.data["customers"][sub["customerId"]]
     order = state.data["orders"].get(sub["orderId"], {}).get("order", {})
     row = {
@@ -171,59 +171,144 @@ def post_charge(
     return row
 
 
+def line_tax(state: SimState, amount: Decimal) -> Decimal:
+    """A row's taxTotal: the tax rate on the row, or 0 when tax is on the invoice header only."""
+    if state.config["tax_on_header"]:
+        return Decimal("0.00")
+    return (amount * state.tax_rate()).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
 def _money(value: Any) -> Decimal:
     return Decimal(str(value))
 
 
+def publish_day(state: SimState, month_start: dt.date) -> int:
+    """The day of `month_start`'s month its invoices appear (config, else the 6th to the 8th)."""
+    configured = int(state.config["invoice_publish_day"])
+    if configured:
+        return max(1, min(28, configured))
+    return 6 + (month_start.month - 1) % 3
+
+
+def invoice_document(
+    state: SimState,
+    invoice_id: str,
+    *,
+    at: dt.datetime,
+    period: tuple[dt.date, dt.date],
+    rows: list[dict[str, Any]],
+    usage: list[dict[str, Any]],
+    publish_at: dt.datetime,
+    document_type: str = "Invoice",
+    amends_of: str = "",
+    header_tax: Decimal | None = None,
+) -> dict[str, Any]:
+    """An Invoice resource over its rows: totalCharges = row totals + usage + header-only tax."""
+    line_total = sum((_money(row["totalForCustomer"]) for row in rows), Decimal("0"))
+    usage_total = sum((_money(row["billingPreTaxTotal"]) for row in usage), Decimal("0"))
+    if header_tax is None:
+        header_tax = Decimal("0.00")
+        if state.config["tax_on_header"]:
+            base = sum((_money(row["subtotal"]) for row in rows), Decimal("0")) + usage_total
+            header_tax = (base * state.tax_rate()).quantize(CENT, rounding=ROUND_HALF_UP)
+    line_tax_total = sum((_money(row["taxTotal"]) for row in rows), Decimal("0"))
+    details = [_detail(invoice_id, "billing_line_items", "BillingLineItems")]
+    if usage:
+        details.append(_detail(invoice_id, "usage_line_items", "UsageLineItems"))
+    return {
+        "id": invoice_id,
+        "invoiceDate": fmt_instant(at),
+        "billingPeriodStartDate": fmt_day(period[0]),
+        "billingPeriodEndDate": fmt_day(period[1]),
+        "totalCharges": line_total + usage_total + header_tax,
+        "taxTotal": line_tax_total + header_tax,
+        "paidAmount": Decimal("0"),
+        "currencyCode": CURRENCY,
+        "currencySymbol": CURRENCY_SYMBOL,
+        "taxReceipts": [],
+        "invoiceDetails": details,
+        "amendments": [],
+        **({"amendsOf": amends_of} if amends_of else {}),
+        "documentType": document_type,
+        "invoiceType": "OneTime",
+        "links": {"self": {"uri": f"/invoices/{invoice_id}", "method": "GET", "headers": []}},
+        "attributes": {"objectType": "Invoice"},
+        "_publishAt": fmt_instant(publish_at),
+        "_usageAt": fmt_instant(publish_at + dt.timedelta(days=int(state.config["usage_delay_days"]))),
+    }
+
+
+def _detail(invoice_id: str, kind: str, path: str) -> dict[str, Any]:
+    return {
+        "invoiceLineItemType": kind,
+        "billingProvider": "one_time",
+        "links": {
+            "self": {
+                "uri": f"/invoices/OneTime-{invoice_id}/lineitems/OneTime/{path}",
+                "method": "GET",
+                "headers": [],
+            }
+        },
+        "attributes": {"objectType": "InvoiceDetail"},
+    }
+
+
+def next_invoice_id(state: SimState) -> str:
+    state.data["invoice_counter"] += 1
+    return f"G{INVOICE_BASE + state.data['invoice_counter']:09d}"
+
+
 def close_month(state: SimState, at: dt.datetime) -> dict[str, Any] | None:
-    """Month close at 00:00 UTC on the 1st: invoice every uninvoiced row dated before `at`."""
+    """Month close at 00:00 UTC on the 1st: invoice every uninvoiced row and usage row dated before `at`."""
     rows = [
         row
         for row in state.data["ledger"]
         if not row["invoiceNumber"] and parse_instant(row["orderDate"]) < at
     ]
-    if not rows:
+    usage = [
+        row
+        for row in state.data["usage"]
+        if not row["invoiceNumber"] and midnight(parse_day(row["usageDate"])) < at
+    ]
+    if not rows and not usage:
         return None
-    state.data["invoice_counter"] += 1
-    invoice_id = f"G{INVOICE_BASE + state.data['invoice_counter']:09d}"
-    for row in rows:
+    invoice_id = next_invoice_id(state)
+    for row in [*rows, *usage]:
         row["invoiceNumber"] = invoice_id
-    total = sum((_money(row["totalForCustomer"]) for row in rows), Decimal("0"))
     period_end = at.date() - dt.timedelta(days=1)
-    publish_day = max(1, min(28, int(state.config["invoice_publish_day"])))
-    invoice = {
-        "id": invoice_id,
-        "invoiceDate": fmt_instant(at),
-        "billingPeriodStartDate": fmt_day(period_end.replace(day=1)),
-        "billingPeriodEndDate": fmt_day(period_end),
-        "totalCharges": total,
-        "paidAmount": Decimal("0"),
-        "currencyCode": CURRENCY,
-        "currencySymbol": CURRENCY_SYMBOL,
-        "taxReceipts": [],
-        "invoiceDetails": [
-            {
-                "invoiceLineItemType": "billing_line_items",
-                "billingProvider": "one_time",
-                "links": {
-                    "self": {
-                        "uri": f"/invoices/OneTime-{invoice_id}/lineitems/OneTime/BillingLineItems",
-                        "method": "GET",
-                        "headers": [],
-                    }
-                },
-                "attributes": {"objectType": "InvoiceDetail"},
-            }
-        ],
-        "amendments": [],
-        "documentType": "Credit Note" if total < 0 else "Invoice",
-        "invoiceType": "OneTime",
-        "links": {"self": {"uri": f"/invoices/{invoice_id}", "method": "GET", "headers": []}},
-        "attributes": {"objectType": "Invoice"},
-        "_publishAt": fmt_instant(midnight(at.date().replace(day=publish_day))),
-    }
+    publish_at = midnight(at.date().replace(day=publish_day(state, at.date())))
+    invoice = invoice_document(
+        state,
+        invoice_id,
+        at=at,
+        period=(period_end.replace(day=1), period_end),
+        rows=rows,
+        usage=usage,
+        publish_at=publish_at,
+    )
+    if invoice["totalCharges"] < 0:
+        invoice["documentType"] = "Credit Note"
     state.data["invoices"][invoice_id] = invoice
     return invoice
+
+
+def invoice_rows(state: SimState, invoice_id: str) -> list[dict[str, Any]]:
+    """The billing line items of a document: ledger rows, or a note's / corrected invoice's own rows."""
+    own = state.data["document_rows"].get(invoice_id)
+    if own is not None:
+        return list(own)
+    return [row for row in state.data["ledger"] if row["invoiceNumber"] == invoice_id]
+
+
+def invoice_usage(state: SimState, invoice_id: str) -> list[dict[str, Any]]:
+    """The daily rated usage rows of a document (none before `_usageAt`: not processed yet)."""
+    invoice = state.data["invoices"].get(invoice_id)
+    if invoice is None or parse_instant(invoice["_usageAt"]) > state.now():
+        return []
+    own = state.data["document_usage"].get(invoice_id)
+    if own is not None:
+        return list(own)
+    return [row for row in state.data["usage"] if row["invoiceNumber"] == invoice_id]
 
 
 def published_invoices(state: SimState) -> list[dict[str, Any]]:
@@ -231,8 +316,14 @@ def published_invoices(state: SimState) -> list[dict[str, Any]]:
     return [inv for inv in state.data["invoices"].values() if parse_instant(inv["_publishAt"]) <= now]
 
 
-def invoice_resource(invoice: dict[str, Any], *, with_pdf: bool) -> dict[str, Any]:
+def invoice_resource(state: SimState, invoice: dict[str, Any], *, with_pdf: bool) -> dict[str, Any]:
     body = {key: value for key, value in invoice.items() if not key.startswith("_")}
+    now = state.now()
+    body["amendments"] = [
+        invoice_resource(state, state.data["invoices"][note_id], with_pdf=False)
+        for note_id in invoice.get("amendments", [])
+        if parse_instant(state.data["invoices"][note_id]["_publishAt"]) <= now
+    ]
     if with_pdf:
         body["pdfDownloadLink"] = f"/v1/invoices/{invoice['id']}/documents/statement"
     return body

@@ -30,7 +30,15 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "strict_auth": False,  # only tokens issued by /{tenant}/oauth2/... are accepted
     "tax_rate": Decimal("0"),  # taxTotal = ROUND_HALF_UP(subtotal x tax_rate, 2)
     "rounding": "unit_rounddown",  # | "line_rounddown" | "line_half_up" (see ledger.subtotal)
-    "invoice_publish_day": 1,  # invoices appear at 00:00 UTC on this day of the next month (1-28)
+    # Invoices appear at 00:00 UTC on this day of the next month (1-28); 0: Microsoft's 6th to 8th
+    # (the 6th, 7th or 8th in turn: 6 + (month - 1) mod 3 of the publishing month).
+    "invoice_publish_day": 0,
+    "usage_delay_days": 3,  # daily rated usage of an invoice is readable this many days after publishing
+    "tax_on_header": False,  # tax only on the invoice header (lines carry taxTotal 0)
+    "export_polls": 2,  # Graph export operations answer `running` this many times, then succeed
+    "export_retry_after": 5,  # Retry-After (seconds) on a running operation
+    "export_partitions": 2,  # blob partitions of an export (at least 2 when it has 2+ rows)
+    "sas_lifetime": 3600,  # seconds a manifest's SAS token is valid (simulator clock); then 403
     "renewal_processing_minutes": 0,  # PATCH answers 409 for this long after a renewal
     "provisioning_delay_seconds": 60,  # with the delay_provisioning fault
     "bom": False,  # /v1 answers start with a UTF-8 byte-order mark
@@ -44,6 +52,12 @@ CONFIG_TYPES: dict[str, type] = {
     "tax_rate": Decimal,
     "rounding": str,
     "invoice_publish_day": int,
+    "usage_delay_days": int,
+    "tax_on_header": bool,
+    "export_polls": int,
+    "export_retry_after": int,
+    "export_partitions": int,
+    "sas_lifetime": int,
     "renewal_processing_minutes": int,
     "provisioning_delay_seconds": int,
     "bom": bool,
@@ -67,7 +81,13 @@ def _fresh(now: dt.datetime, page_size: int | None) -> dict[str, Any]:
         "orders": {},  # order id -> {"customerId", "order", "pendingLines", "completeAt"}
         "subscriptions": {},  # subscription id -> internal record (see rules.py)
         "ledger": [],  # OneTimeInvoiceLineItem rows (invoiceNumber "" until month close)
-        "invoices": {},  # invoice id -> invoice resource (+ "_publishAt")
+        "invoices": {},  # invoice id -> invoice resource (+ "_publishAt", "_usageAt")
+        "usage": [],  # DailyRatedUsageLineItem rows (invoiceNumber "" until month close)
+        "document_rows": {},  # credit note / corrected invoice id -> its billing rows
+        "document_usage": {},  # corrected invoice id -> its usage rows
+        "exports": {},  # Graph export operation id -> {kind, invoiceId, attributeSet, polls, manifestId}
+        "manifests": {},  # manifest id -> manifest resource
+        "blobs": {},  # "container/name" -> {"rows": [...], "expiresAt", "sig"}
         "access_tokens": {},  # token -> {"clientId", "expiresAt"}
         "refresh_tokens": {},  # token -> {"clientId", "used"}
         "faults": [],  # [{"method", "pattern", "status", "retryAfter", "remaining"}]
@@ -102,6 +122,8 @@ class SimState(BaseState):
         if self._page_size:
             self.data["config"]["page_size"] = self._page_size
         self.data["config"] = {**DEFAULT_CONFIG, **self.data["config"], **self._config}
+        for key in ("usage", "document_rows", "document_usage", "exports", "manifests", "blobs"):
+            self.data.setdefault(key, [] if key == "usage" else {})
 
     def tax_rate(self) -> Decimal:
         return Decimal(str(self.config["tax_rate"]))
