@@ -14,6 +14,7 @@ meanwhile, the handler's writes roll back instead of committing twice.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import datetime as dt
 import logging
@@ -27,7 +28,13 @@ from django.db.models import F
 
 from seatline import clock
 from seatline.jobs.models import CLAIMABLE_STATUSES, Job, JobStatus
-from seatline.jobs.registry import NotApplicable, PermanentJobError, get_handler, handled_types
+from seatline.jobs.registry import (
+    NotApplicable,
+    PermanentJobError,
+    get_handler,
+    handled_types,
+    runs_in_transaction,
+)
 
 logger = logging.getLogger("seatline.jobs")
 
@@ -191,8 +198,9 @@ def execute(job: Job, owner: str, *, lease_seconds: float = 60) -> str:
 
 def _run_handler(job: Job, owner: str, handler: object) -> str:
     assert callable(handler)
+    atomic = runs_in_transaction(job.job_type)
     try:
-        with transaction.atomic():
+        with transaction.atomic() if atomic else contextlib.nullcontext():
             result = handler(job)
             if result is not None and not isinstance(result, dict):
                 raise TypeError(f"a job handler returns a dict or None, not {type(result).__name__}")
@@ -201,7 +209,10 @@ def _run_handler(job: Job, owner: str, handler: object) -> str:
             ):
                 raise LeaseLost(f"job {job.pk} is no longer leased by {owner}")
     except LeaseLost:
-        logger.warning("job %s: lease lost while running, its work was rolled back", job.pk)
+        if atomic:
+            logger.warning("job %s: lease lost while running, its work was rolled back", job.pk)
+        else:
+            logger.warning("job %s: lease lost while running (its handler commits its own work)", job.pk)
         return "lease_lost"
     except NotApplicable as exc:
         _finish(
