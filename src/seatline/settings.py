@@ -18,6 +18,15 @@ TIME_ZONE = conf.time_zone(ENV)
 USE_TZ = True
 USE_I18N = True
 LANGUAGE_CODE = "en-us"
+# Document and e-mail texts: Seatline's catalogs (seatline/locale) for these languages.
+LANGUAGES = [
+    ("en", "English"),
+    ("de", "Deutsch"),
+    ("fr", "Français"),
+    ("nl", "Nederlands"),
+    ("es", "Español"),
+]
+LOCALE_PATHS = [Path(__file__).resolve().parent / "locale"]
 
 DATABASES = {"default": conf.database_config(ENV, DATA_DIR)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -42,6 +51,8 @@ INSTALLED_APPS = [
     "seatline.invoicing",
     "seatline.payments",
     "seatline.jobs",
+    "seatline.notifications",
+    "seatline.documents",
     "seatline.demo",
 ]
 
@@ -76,11 +87,20 @@ TEMPLATES = [
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# Documents (invoice PDFs) and uploads: a folder of the data directory, or an S3 bucket (conf.py).
+STORAGES = conf.storages_config(ENV, DATA_DIR)
 
 EMAIL_BACKEND = ENV.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = ENV.get("EMAIL_HOST", "127.0.0.1")
-EMAIL_PORT = int(ENV.get("EMAIL_PORT", "25"))
+EMAIL_PORT = conf.env_int(ENV, "EMAIL_PORT", 25)
+EMAIL_HOST_USER = ENV.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = ENV.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = conf.env_bool(ENV, "EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = conf.env_bool(ENV, "EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = conf.env_int(ENV, "EMAIL_TIMEOUT", 30)  # seconds; a hung SMTP server fails the try
 DEFAULT_FROM_EMAIL = ENV.get("DEFAULT_FROM_EMAIL", "billing@seatline.invalid")
+# Where `seatline simulate --outbox` style recording backends write (.eml files).
+SEATLINE_EMAIL_RECORD_DIR = ENV.get("SEATLINE_EMAIL_RECORD_DIR", "")
 
 # Background jobs: "embedded" (seatline worker) or "celery".
 SEATLINE_EXECUTOR = ENV.get("SEATLINE_EXECUTOR", "embedded")

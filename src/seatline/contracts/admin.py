@@ -68,6 +68,7 @@ class BillingContractAdmin(ContractActionsMixin, SeatlineAdmin):
                     "currency",
                     "price_list",
                     "primary_billing_contact",
+                    "auto_send",
                 )
             },
         ),

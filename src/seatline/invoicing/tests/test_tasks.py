@@ -8,6 +8,7 @@ import pytest
 
 from seatline import clock
 from seatline.contracts.models import BillingContract
+from seatline.documents.models import DocumentFile
 from seatline.invoicing import models, tasks
 from seatline.invoicing.daily import run_nightly
 from seatline.invoicing.models import Invoice
@@ -131,7 +132,7 @@ def test_update_next_invoice_date_job():
 
 
 @pytest.mark.django_db
-def test_each_issued_invoice_gets_its_pdf_and_email_jobs_in_the_run():
+def test_each_issued_invoice_gets_its_pdf_job_in_the_run_and_no_email_without_auto_send():
     contracts = [factories.contract(name=f"C{n}") for n in range(3)]
     with clock.frozen(D(2018, 1, 1)):
         for contract in contracts:
@@ -141,9 +142,14 @@ def test_each_issued_invoice_gets_its_pdf_and_email_jobs_in_the_run():
     assert [i.number for i in invoices] == ["INV-000001", "INV-000002", "INV-000003"]
     follow_ups = Job.objects.filter(job_type__in=["create_pdf", "send_email"]).order_by("id")
     assert sorted((j.parameters["invoice_id"], j.job_type, j.status) for j in follow_ups) == sorted(
-        (i.pk, t, "waiting") for i in invoices for t in ("create_pdf", "send_email")
+        (i.pk, "create_pdf", "succeeded") for i in invoices
     )
     assert {(j.related, j.parameters["number"]) for j in follow_ups} == {(i, i.number) for i in invoices}
+    assert sorted(DocumentFile.objects.values_list("invoice__number", flat=True)) == [
+        "INV-000001",
+        "INV-000002",
+        "INV-000003",
+    ]
 
 
 @pytest.mark.django_db
