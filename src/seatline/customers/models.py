@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from django.db import models
 
 from seatline.audit.mixins import AuditedModel
@@ -47,10 +49,8 @@ class Account(AuditedModel, TimestampedModel):
     def clean(self) -> None:
         super().clean()
         if self.language:
-            try:
+            with contextlib.suppress(ValueError):  # the field's validator reports it
                 self.language = normalize_language_tag(self.language)
-            except ValueError:
-                pass  # the field's validator reports it
 
     def billing_contacts(self) -> list[Contact]:
         """Contacts with the Billing role and an e-mail address, the primary one first."""

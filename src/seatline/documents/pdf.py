@@ -192,10 +192,8 @@ def _addresses(content: DocumentContent, st: _Styles, fonts: FontPair) -> Table:
 
 
 def _column_widths(show_discount: bool) -> list[float]:
-    if show_discount:
-        fractions = [0.28, 0.26, 0.07, 0.13, 0.12, 0.14]
-    else:
-        fractions = [0.36, 0.27, 0.07, 0.14, 0.16]
+    with_discount = [0.28, 0.26, 0.07, 0.13, 0.12, 0.14]
+    fractions = with_discount if show_discount else [0.36, 0.27, 0.07, 0.14, 0.16]
     return [CONTENT_WIDTH * fraction for fraction in fractions]
 
 
@@ -280,7 +278,7 @@ def _canvas_class(content: DocumentContent, fonts: FontPair) -> type[Canvas]:
             self.setAuthor(pdf_text(content.seller[0]) if content.seller else "")
             self.setCreator("Seatline")
 
-        def showPage(self) -> None:  # noqa: N802 - ReportLab's name
+        def showPage(self) -> None:  # ReportLab's name
             self._held.append(dict(self.__dict__))
             self._startPage()
 

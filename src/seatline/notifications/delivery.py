@@ -25,6 +25,7 @@ step 1 must commit before step 2.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import smtplib
 from typing import Any
@@ -161,9 +162,7 @@ def deliver(email_id: int, *, job_id: int | None = None, last_attempt: bool = Fa
         )
         raise DeliveryUnconfirmed(str(exc)) from exc
     finally:
-        try:
+        with contextlib.suppress(Exception):  # QUIT after the message was handed over changes nothing
             connection.close()
-        except Exception:  # noqa: BLE001 - QUIT after the message was handed over changes nothing
-            pass
     _set(email, EmailStatus.SENT, sent_at=clock.now(), error="")
     return {"email_id": email.pk, "message_id": email.message_id, "to": email.to, "cc": email.cc}

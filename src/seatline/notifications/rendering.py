@@ -86,7 +86,7 @@ def render(source: str, context: Mapping[str, Any], *, field: str, html: bool = 
     env = HTML_ENV if html else TEXT_ENV
     try:
         return env.from_string(source).render(dict(context))
-    except Exception as exc:  # noqa: BLE001 - every template problem is reported the same way
+    except Exception as exc:  # every template problem is reported the same way
         raise TemplateRenderError(TemplateProblem(field, _line_of(exc), _describe(exc))) from exc
 
 
