@@ -14,6 +14,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "scheduler": ("scheduler", "fire scheduled jobs (invoice runs, merges, syncs)"),
     "simulate": ("simulate", "run a billing scenario file and print the result as JSON"),
     "invoice-run": ("invoice_run", "generate every invoice due on a date"),
+    "invoice": (
+        "invoice",
+        "a document's PDF (`invoice pdf NUMBER [-o FILE]`) or e-mail (`invoice send NUMBER`)",
+    ),
     "simulator": ("simulator", "run a provider simulator (e.g. `simulator partner-center --port 8400`)"),
     "migrate": ("migrate", "create or update the database schema"),
     "createsuperuser": ("createsuperuser", "create a back-office administrator"),

@@ -34,7 +34,9 @@ def source_msgids() -> set[str]:
     """Every msgid the document and e-mail sources use."""
     found: set[str] = set()
     for relative in PYTHON_SOURCES:
-        for _lineno, message, _comments, _context in extract_from_file("python", PACKAGE / relative, keywords=KEYWORDS):
+        for _lineno, message, _comments, _context in extract_from_file(
+            "python", PACKAGE / relative, keywords=KEYWORDS
+        ):
             found.update([message] if isinstance(message, str) else [m for m in message if m])
     from seatline.notifications.rendering import TEXT_ENV
 
@@ -74,7 +76,9 @@ def compile_all() -> list[Path]:
 def missing(language: str) -> list[str]:
     catalog = read_catalog(language)
     return sorted(
-        msgid for msgid in source_msgids() if not (catalog.get(msgid) and catalog.get(msgid).string)  # type: ignore[union-attr]
+        msgid
+        for msgid in source_msgids()
+        if not (catalog.get(msgid) and catalog.get(msgid).string)  # type: ignore[union-attr]
     )
 
 
@@ -86,17 +90,17 @@ def main(argv: list[str]) -> int:
     command = argv[0] if argv else "check"
     if command == "compile":
         for path in compile_all():
-            print(f"wrote {path.relative_to(PACKAGE.parent)}")
+            sys.stdout.write(f"wrote {path.relative_to(PACKAGE.parent)}\n")
         return 0
     if command == "missing":
         for language in LANGUAGES:
             for msgid in missing(language):
-                print(f"{language}: {msgid!r}")
+                sys.stdout.write(f"{language}: {msgid!r}\n")
         return 0
     problems = [f"{lang}: {msgid!r} untranslated" for lang in LANGUAGES for msgid in missing(lang)]
     problems += [f"{lang}: django.mo is out of date (run compile)" for lang in stale()]
     for problem in problems:
-        print(problem)
+        sys.stdout.write(problem + "\n")
     return 1 if problems else 0
 
 

@@ -103,12 +103,13 @@ def build_message(email: OutgoingEmail, connection: Any = None) -> EmailMultiAlt
 
 
 def _claim(email_id: int, job_id: int | None) -> OutgoingEmail:
-    """Step 1: Queued/Failed -> Sending, committed."""
+    """Step 1: Queued/Failed -> Sending, committed (a row found Sending becomes Unconfirmed)."""
+    stop: Exception | None = None
     with transaction.atomic():
         email = OutgoingEmail.objects.select_for_update().get(pk=email_id)
         if email.status == EmailStatus.SENT:
-            raise AlreadySent(f"sent at {email.sent_at:%Y-%m-%d %H:%M:%S} as {email.message_id}")
-        if email.status in (EmailStatus.SENDING, EmailStatus.UNCONFIRMED):
+            stop = AlreadySent(f"sent at {email.sent_at:%Y-%m-%d %H:%M:%S} as {email.message_id}")
+        elif email.status in (EmailStatus.SENDING, EmailStatus.UNCONFIRMED):
             if email.status == EmailStatus.SENDING:
                 email.status = EmailStatus.UNCONFIRMED
                 email.error = (
@@ -116,13 +117,16 @@ def _claim(email_id: int, job_id: int | None) -> OutgoingEmail:
                     "accepted it: check with the recipient, then Resend if needed"
                 )
                 email.save(update_fields=["status", "error"])
-            raise DeliveryUnconfirmed(f"e-mail {email.pk} ({email.message_id}): {email.error}")
-        email.status = EmailStatus.SENDING
-        email.attempts += 1
-        email.sending_since = clock.now()
-        if job_id is not None:
-            email.job_id = job_id
-        email.save(update_fields=["status", "attempts", "sending_since", "job"])
+            stop = DeliveryUnconfirmed(f"e-mail {email.pk} ({email.message_id}): {email.error}")
+        else:
+            email.status = EmailStatus.SENDING
+            email.attempts += 1
+            email.sending_since = clock.now()
+            if job_id is not None:
+                email.job_id = job_id
+            email.save(update_fields=["status", "attempts", "sending_since", "job"])
+    if stop is not None:  # raised after the commit: the Unconfirmed mark stays
+        raise stop
     return email
 
 

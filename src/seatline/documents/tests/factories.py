@@ -38,7 +38,9 @@ DEFAULT_LINES = (
 )
 
 
-def account(language: str = "en-US", *, name: str = "Wingtip Toys", currency: str = "USD", **fields: object) -> Account:
+def account(
+    language: str = "en-US", *, name: str = "Wingtip Toys", currency: str = "USD", **fields: object
+) -> Account:
     values: dict[str, object] = {
         "name": name,
         "language": language,
@@ -119,7 +121,9 @@ def issued_invoice(
         for position, line in enumerate(lines)
     )
     InvoiceTax.objects.bulk_create(
-        InvoiceTax(invoice=invoice, position=position, name=name, percent=Decimal(percent), amount=Decimal(amount))
+        InvoiceTax(
+            invoice=invoice, position=position, name=name, percent=Decimal(percent), amount=Decimal(amount)
+        )
         for position, (name, percent, amount) in enumerate(taxes)
     )
     if issue:

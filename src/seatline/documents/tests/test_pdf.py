@@ -284,7 +284,9 @@ def test_a_discount_column_appears_when_a_line_has_a_discount():
     lines = (f.Line("Microsoft 365 E3", "10", "36.00", "360.00", discount="36.00"),)
     invoice = f.issued_invoice(f.contract(f.account("en-US")), lines=lines, taxes=())
     text = lines_of(stored_pdf(invoice))
-    assert_in_order(text, ["Discount", "Amount", "Microsoft 365 E3", "$36.00", "$36.00", "$324.00", "Subtotal", "$324.00"])
+    assert_in_order(
+        text, ["Discount", "Amount", "Microsoft 365 E3", "$36.00", "$36.00", "$324.00", "Subtotal", "$324.00"]
+    )
 
 
 def test_the_letterhead_logo_bank_details_notes_and_footer_are_printed(tmp_path):
