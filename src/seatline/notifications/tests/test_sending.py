@@ -52,7 +52,9 @@ def email_of(invoice) -> OutgoingEmail:
     return OutgoingEmail.objects.get(object_id=str(invoice.pk), content_type__model="invoice")
 
 
-def test_an_auto_send_invoice_reaches_its_billing_contacts_with_the_stored_pdf_attached(mailbox, moving, settings):
+def test_an_auto_send_invoice_reaches_its_billing_contacts_with_the_stored_pdf_attached(
+    mailbox, moving, settings
+):
     invoice = auto_send_invoice()
     assert Worker("test").run_until_idle() == 2  # create_pdf, then the send_email it queued
     stored = documents.document_bytes(document=DocumentFile.objects.get(invoice=invoice))

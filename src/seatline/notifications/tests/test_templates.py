@@ -14,7 +14,7 @@ from seatline.errors import SeatlineError
 from seatline.jobs.models import Job
 from seatline.notifications import catalog, rendering
 from seatline.notifications.models import EmailTemplate, OutgoingEmail
-from seatline.notifications.services import restore_shipped, send, seed_templates, template_problems
+from seatline.notifications.services import restore_shipped, seed_templates, send, template_problems
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +67,10 @@ def test_a_sandbox_escape_is_refused_on_save_with_its_line(staff_client):
     response = staff_client.post(change_url("invoice_issued"), form_data(template, html_body=attack))
     assert response.status_code == 200  # the form again, with the error
     body = response.content.decode()
-    assert "line 3: not allowed in a template: access to attribute &#x27;__class__&#x27; of &#x27;str&#x27; object is unsafe." in body
+    assert (
+        "line 3: not allowed in a template: access to attribute &#x27;__class__&#x27; of &#x27;str&#x27; object is unsafe."
+        in body
+    )
     template.refresh_from_db()
     assert "__class__" not in template.html_body
 
@@ -88,19 +91,29 @@ def test_a_valid_edit_is_saved_and_restore_brings_back_the_shipped_text(staff_cl
     template = EmailTemplate.objects.get(key="invoice_issued")
     response = staff_client.post(
         change_url("invoice_issued"),
-        form_data(template, subject="{{ company_name }}: invoice {{ invoice_number }}", cc="books@partner.example"),
+        form_data(
+            template, subject="{{ company_name }}: invoice {{ invoice_number }}", cc="books@partner.example"
+        ),
     )
     assert response.status_code == 302
     template.refresh_from_db()
-    assert (template.subject, template.cc) == ("{{ company_name }}: invoice {{ invoice_number }}", "books@partner.example")
+    assert (template.subject, template.cc) == (
+        "{{ company_name }}: invoice {{ invoice_number }}",
+        "books@partner.example",
+    )
     restore_shipped(template=template)
     assert template.subject == catalog.SPECS["invoice_issued"].shipped("subject").strip()
 
 
 def test_recipient_rules_accept_addresses_and_keywords_only(staff_client):
     template = EmailTemplate.objects.get(key="invoice_issued")
-    response = staff_client.post(change_url("invoice_issued"), form_data(template, bcc="archive@x.example, nobody"))
-    assert "&#x27;nobody&#x27; is neither an e-mail address nor one of {billing_contacts}" in response.content.decode()
+    response = staff_client.post(
+        change_url("invoice_issued"), form_data(template, bcc="archive@x.example, nobody")
+    )
+    assert (
+        "&#x27;nobody&#x27; is neither an e-mail address nor one of {billing_contacts}"
+        in response.content.decode()
+    )
 
 
 def test_a_template_must_keep_its_mandatory_link():
