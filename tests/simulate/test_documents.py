@@ -57,7 +57,10 @@ def test_documents_and_outbox_hold_one_pdf_per_document_with_the_json_totals(tmp
         lines = pdf_lines((documents / f"{invoice['seq']:03d}.pdf").read_bytes())
         fab = invoice["contract"] == "fab"
         fmt = german if fab else english
-        money = lambda amount: fmt.money(Decimal(amount), "EUR").replace("\xa0", " ")  # noqa: E731
+
+        def money(amount: str, fmt: Formatter = fmt) -> str:
+            return fmt.money(Decimal(amount), "EUR").replace("\xa0", " ")
+
         labels = (
             ("Rechnungsnummer", "Zwischensumme", "Gesamtbetrag")
             if fab
