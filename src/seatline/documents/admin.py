@@ -92,6 +92,38 @@ class CompanyProfileAdmin(SeatlineAdmin):
         )
 
 
+@admin.register(DocumentFile)
+class DocumentFileAdmin(SeatlineAdmin):
+    """The stored PDFs (read-only): which layout made each, its hash, where it is stored."""
+
+    list_display = ("invoice", "rendered_at", "pages", "size", "language", "sha256", "download")
+    search_fields = ("invoice__number", "sha256", "file")
+    readonly_fields = (
+        "invoice",
+        "file",
+        "sha256",
+        "size",
+        "pages",
+        "language",
+        "rendered_at",
+        "renderer",
+        "download",
+    )
+    fields = readonly_fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="PDF")
+    def download(self, obj: DocumentFile) -> str:
+        return format_html(
+            '<a href="{}">Download</a>', reverse("admin:invoicing_invoice_pdf", args=[obj.invoice_id])
+        )
+
+
 class EmailLogInline(UnfoldGenericTabularInline):
     model = OutgoingEmail
     ct_field = "content_type"
@@ -177,9 +209,9 @@ class DocumentInvoiceAdmin(ServiceActionsMixin, invoicing_admin.InvoiceAdmin):
                 document.sha256,
             )
         elif obj.is_issued:
-            state = format_html("Not rendered yet (its Create PDF job makes it; a download makes it now).")
+            state = "Not rendered yet (its Create PDF job makes it; a download makes it now)."
         else:
-            state = format_html("Draft: the preview is made on the fly and marked DRAFT.")
+            state = "Draft: the preview is made on the fly and marked DRAFT."
         return format_html(
             '<p>{}</p><p><a class="text-primary-600" href="{}">Download PDF</a> · '
             '<a class="text-primary-600" href="{}" target="_blank">Open in a new tab</a></p>'
