@@ -26,6 +26,7 @@ from seatline import clock
 from seatline.audit.services import record
 from seatline.common.languages import text_language
 from seatline.configuration.models import Configuration
+from seatline.contracts.models import BillingContract
 from seatline.documents.content import RENDERER, document_content
 from seatline.documents.formatting import Formatter
 from seatline.documents.models import CompanyProfile, DocumentFile
@@ -200,11 +201,14 @@ def auto_send(*, invoice: Invoice) -> OutgoingEmail | None:
     """The automatic e-mail of a newly issued document whose contract auto-sends (once)."""
     if not invoice.contract.auto_send:
         return None
-    if OutgoingEmail.objects.filter(
-        content_type__app_label="invoicing",
-        content_type__model="invoice",
-        object_id=str(invoice.pk),
-        trigger=EmailTrigger.AUTO,
-    ).exists():
-        return None
-    return send_document(invoice=invoice, trigger=EmailTrigger.AUTO)
+    with transaction.atomic():
+        # the contract row lock orders two workers auto-sending documents of one contract
+        BillingContract.objects.select_for_update().filter(pk=invoice.contract_id).first()
+        if OutgoingEmail.objects.filter(
+            content_type__app_label="invoicing",
+            content_type__model="invoice",
+            object_id=str(invoice.pk),
+            trigger=EmailTrigger.AUTO,
+        ).exists():
+            return None
+        return send_document(invoice=invoice, trigger=EmailTrigger.AUTO)

@@ -17,9 +17,9 @@ nothing is sent. The job sends it later through Django's e-mail backend (`delive
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from email.utils import make_msgid
 from typing import Any
 
 from django.conf import settings
@@ -272,8 +272,9 @@ def resend(*, email: OutgoingEmail) -> OutgoingEmail:
 
 
 def new_message_id() -> str:
-    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "seatline.invalid"
-    return make_msgid(idstring="seatline", domain=domain)
+    """A unique Message-ID short enough to stay on one header line: <32 hex digits@sender domain>."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(">") or "seatline.invalid"
+    return f"<{uuid.uuid4().hex}@{domain}>"
 
 
 def emails_for(obj: models.Model) -> models.QuerySet[OutgoingEmail]:
