@@ -69,9 +69,14 @@ def render(invoice: Invoice) -> RenderedPdf:
 
 def render_document(*, invoice: Invoice) -> DocumentFile:
     """The stored PDF of an issued document, rendered and stored when it has none yet."""
+    return stored_document(invoice=invoice)[0]
+
+
+def stored_document(*, invoice: Invoice) -> tuple[DocumentFile, bool]:
+    """(the stored PDF, whether it existed before this call); see `render_document`."""
     existing = DocumentFile.objects.filter(invoice_id=invoice.pk).first()
     if existing is not None:
-        return existing
+        return existing, True
     _issued(invoice)
     rendered = render(invoice)
     digest = hashlib.sha256(rendered.data).hexdigest()
@@ -92,8 +97,8 @@ def render_document(*, invoice: Invoice) -> DocumentFile:
             )
             record(invoice, "pdf_rendered", message=f"{name} ({rendered.pages} page(s), SHA-256 {digest})")
     except IntegrityError:  # rendered by someone else meanwhile: theirs is kept
-        return DocumentFile.objects.get(invoice_id=invoice.pk)
-    return document
+        return DocumentFile.objects.get(invoice_id=invoice.pk), True
+    return document, False
 
 
 def document_bytes(*, document: DocumentFile) -> bytes:

@@ -33,8 +33,7 @@ def create_pdf(job: Job) -> dict[str, Any]:
         raise PermanentJobError(f"invoice {invoice_id} no longer exists")
     if not invoice.is_issued:
         raise NotApplicable(f"{invoice} is a draft: its PDF is made when it is issued")
-    existed = hasattr(invoice, "document_file")
-    document = services.render_document(invoice=invoice)
+    document, existed = services.stored_document(invoice=invoice)
     results: dict[str, Any] = {
         "invoice": invoice.number,
         "file": document.file.name,
