@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -89,13 +90,40 @@ def line_type_label(line_type: str) -> str:
     return labels.get(line_type, "")
 
 
+#: The printed logo's largest size in pixels (its 45 x 20 mm box at 300 dpi).
+LOGO_PIXELS = (532, 236)
+
+
 def _logo_bytes(profile: CompanyProfile) -> bytes | None:
     if not profile.logo:
         return None
     try:
-        with profile.logo.open("rb") as handle:
-            return bytes(handle.read())
+        size = profile.logo.size
     except (OSError, ValueError):
+        return None
+    return _prepared_logo(profile.logo.name, size)
+
+
+@lru_cache(maxsize=4)
+def _prepared_logo(name: str, size: int) -> bytes | None:
+    """The logo file scaled down to what the page prints (read and scaled once per process and
+    file: an uploaded logo gets a new file name, so a new logo is read again)."""
+    import io
+
+    from django.core.files.storage import default_storage
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with default_storage.open(name, "rb") as handle:
+            data = bytes(handle.read())
+        with Image.open(io.BytesIO(data)) as image:
+            if image.width <= LOGO_PIXELS[0] and image.height <= LOGO_PIXELS[1]:
+                return data
+            image.thumbnail(LOGO_PIXELS)
+            out = io.BytesIO()
+            image.save(out, format="PNG", optimize=True)
+            return out.getvalue()
+    except (OSError, ValueError, UnidentifiedImageError):
         return None
 
 
