@@ -15,6 +15,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "simulate": ("simulate", "run a billing scenario file and print the result as JSON"),
     "invoice-run": ("invoice_run", "generate every invoice due on a date"),
     "provider-invoice": ("provider_invoice", "sync a provider invoice, or import a provider's file"),
+    "invoice": (
+        "invoice",
+        "a document's PDF (`invoice pdf NUMBER [-o FILE]`) or e-mail (`invoice send NUMBER`)",
+    ),
     "simulator": ("simulator", "run a simulator: partner-center, stripe, gocardless, authorizenet"),
     "rotate-secrets": ("rotate_secrets", "re-encrypt stored secrets with the newest Fernet key"),
     "migrate": ("migrate", "create or update the database schema"),

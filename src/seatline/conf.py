@@ -101,6 +101,48 @@ def allowed_hosts(env: Mapping[str, str]) -> list[str]:
     return [host.strip() for host in raw.split(",") if host.strip()]
 
 
+FILESYSTEM_STORAGE = "django.core.files.storage.FileSystemStorage"
+S3_STORAGE = "storages.backends.s3.S3Storage"
+# Hashed, compressed static files served by WhiteNoise (collected by `seatline serve` at start).
+STATIC_STORAGE = "seatline.staticfiles.SeatlineStaticFilesStorage"
+
+
+def storages_config(env: Mapping[str, str], directory: Path) -> dict[str, dict]:
+    """Django's STORAGES: where documents (invoice PDFs) and uploads (the letterhead logo) live.
+
+    By default a folder of the data directory (``SEATLINE_FILES_DIR``, default
+    ``$SEATLINE_DATA_DIR/files``). With ``SEATLINE_S3_BUCKET`` set, an S3-compatible bucket through
+    django-storages (install the ``s3`` extra): ``SEATLINE_S3_ENDPOINT_URL`` (MinIO, Ceph, other
+    clouds), ``SEATLINE_S3_REGION``, ``SEATLINE_S3_PREFIX`` (a folder in the bucket),
+    ``SEATLINE_S3_ACCESS_KEY_ID`` / ``SEATLINE_S3_SECRET_ACCESS_KEY`` (else boto3's own chain:
+    ``AWS_ACCESS_KEY_ID``, instance roles, ...). Objects are private; links to them are signed.
+    """
+    bucket = (env.get("SEATLINE_S3_BUCKET") or "").strip()
+    if bucket:
+        options: dict[str, object] = {
+            "bucket_name": bucket,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        }
+        for variable, option in (
+            ("SEATLINE_S3_ENDPOINT_URL", "endpoint_url"),
+            ("SEATLINE_S3_REGION", "region_name"),
+            ("SEATLINE_S3_PREFIX", "location"),
+            ("SEATLINE_S3_ACCESS_KEY_ID", "access_key"),
+            ("SEATLINE_S3_SECRET_ACCESS_KEY", "secret_key"),
+        ):
+            value = (env.get(variable) or "").strip()
+            if value:
+                options[option] = value
+        default: dict = {"BACKEND": S3_STORAGE, "OPTIONS": options}
+    else:
+        raw = env.get("SEATLINE_FILES_DIR")
+        location = Path(raw).expanduser().resolve() if raw else directory / "files"
+        default = {"BACKEND": FILESYSTEM_STORAGE, "OPTIONS": {"location": str(location)}}
+    return {"default": default, "staticfiles": {"BACKEND": STATIC_STORAGE}}
+
+
 def fernet_keys(env: Mapping[str, str], directory: Path) -> list[str]:
     """Keys that encrypt secrets at rest, newest first.
 

@@ -19,6 +19,15 @@ TIME_ZONE = conf.time_zone(ENV)
 USE_TZ = True
 USE_I18N = True
 LANGUAGE_CODE = "en-us"
+# Document and e-mail texts: Seatline's catalogs (seatline/locale) for these languages.
+LANGUAGES = [
+    ("en", "English"),
+    ("de", "Deutsch"),
+    ("fr", "Français"),
+    ("nl", "Nederlands"),
+    ("es", "Español"),
+]
+LOCALE_PATHS = [Path(__file__).resolve().parent / "locale"]
 
 DATABASES = {"default": conf.database_config(ENV, DATA_DIR)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -46,6 +55,8 @@ INSTALLED_APPS = [
     "seatline.contracts",
     "seatline.subscriptions",
     "seatline.invoicing",
+    "seatline.notifications",
+    "seatline.documents",
     "seatline.providers",
     "seatline.payments",
     "seatline.provider_invoices",
@@ -86,11 +97,9 @@ TEMPLATES = [
 
 STATIC_URL = "static/"
 STATIC_ROOT = conf.ensure_dir(DATA_DIR / "static")  # filled by collectstatic (`seatline serve`)
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    # Hashed, compressed files served by WhiteNoise (collected by `seatline serve` at start).
-    "staticfiles": {"BACKEND": "seatline.staticfiles.SeatlineStaticFilesStorage"},
-}
+# Documents (invoice PDFs) and uploads: a folder of the data directory, or an S3 bucket; static
+# files hashed and compressed, served by WhiteNoise (collected by `seatline serve` at start) (conf.py).
+STORAGES = conf.storages_config(ENV, DATA_DIR)
 WHITENOISE_USE_FINDERS = DEBUG
 
 # Production hardening. SEATLINE_HTTPS (default: on unless DEBUG) says the site is reached over
@@ -113,8 +122,15 @@ CACHES = conf.cache_config(ENV)
 
 EMAIL_BACKEND = ENV.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = ENV.get("EMAIL_HOST", "127.0.0.1")
-EMAIL_PORT = int(ENV.get("EMAIL_PORT", "25"))
+EMAIL_PORT = conf.env_int(ENV, "EMAIL_PORT", 25)
+EMAIL_HOST_USER = ENV.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = ENV.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = conf.env_bool(ENV, "EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = conf.env_bool(ENV, "EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = conf.env_int(ENV, "EMAIL_TIMEOUT", 30)  # seconds; a hung SMTP server fails the try
 DEFAULT_FROM_EMAIL = ENV.get("DEFAULT_FROM_EMAIL", "billing@seatline.invalid")
+# Where `seatline simulate --outbox` style recording backends write (.eml files).
+SEATLINE_EMAIL_RECORD_DIR = ENV.get("SEATLINE_EMAIL_RECORD_DIR", "")
 
 # Background jobs: "embedded" (seatline worker) or "celery".
 SEATLINE_EXECUTOR = ENV.get("SEATLINE_EXECUTOR", "embedded")

@@ -27,15 +27,20 @@ from django.forms import CheckboxInput
 from django.test import Client
 from django.urls import reverse
 
-from seatline import clock
+from seatline import clock, core
 from seatline.api.models import ApiToken
 from seatline.api.services import create_token, revoke_token
 from seatline.catalog.models import Bundle, BundleItem, Product
+from seatline.configuration.models import Configuration
 from seatline.contracts.models import BillingContract, BillingSchedule
 from seatline.customers.models import Account
 from seatline.demo.data import load_demo_tenant
+from seatline.documents.models import CompanyProfile
+from seatline.documents.services import send_document, update_company_profile
 from seatline.invoicing.models import Invoice
+from seatline.invoicing.services import generate_manual_invoice
 from seatline.jobs.models import Job
+from seatline.notifications.models import EmailTemplate, OutgoingEmail
 from seatline.payments.models import PaymentProcessor
 from seatline.payments.services import record_payment
 from seatline.provider_invoices.models import ProviderInvoice, ProviderInvoiceSettings
@@ -136,6 +141,22 @@ def _complete_the_data() -> None:
     )
     deactivate_invoice(invoice=walk_invoice)  # deactivating it again is refused
     ProviderInvoiceSettings.objects.create(provider=manual, sync_enabled=False, currency="USD")
+    update_company_profile(
+        profile=CompanyProfile(pk=1, registration_id="HRB 1234"),
+        legal_name="Walk Partner GmbH",
+        address="Hauptstr. 1, 10115 Berlin",
+        tax_id="DE123456789",
+    )
+    issued = Invoice.objects.filter(status="billed", total__gt=0).order_by("id").last()
+    send_document(invoice=issued)  # queued: resending it now is refused
+    config = Configuration.get()
+    config.auto_issue_invoices = False
+    config.save()
+    later = BillingContract.objects.filter(type="recurring", status="active").order_by("id").first()
+    far = core.cycle_containing(later.terms(), TODAY + dt.timedelta(days=800))
+    generate_manual_invoice(contract=later, cycle_start=far.start)  # a draft: sending it is refused
+    config.auto_issue_invoices = True
+    config.save()
     PaymentProcessor.objects.create(
         kind=PaymentProcessor.Kind.STRIPE, name="Walk Stripe", api_key="sk_test_walk", currency="USD"
     )
@@ -222,6 +243,15 @@ REFUSING_SELECTIONS: dict[str, tuple[Callable[[type[models.Model]], list[Any]], 
         lambda model: list(WebhookEndpoint.objects.order_by("pk").values_list("pk", flat=True)[:2]),
         {},
     ),
+    # Restoring a template that has the shipped text writes nothing; a queued e-mail is not resent.
+    "restore_selected": (
+        lambda model: list(EmailTemplate.objects.order_by("pk").values_list("pk", flat=True)[:2]),
+        {},
+    ),
+    "resend_selected": (
+        lambda model: list(OutgoingEmail.objects.filter(status="queued").values_list("pk", flat=True)),
+        {},
+    ),
     "replay_selected": (
         lambda model: list(
             WebhookDelivery.objects.filter(endpoint__active=False).values_list("pk", flat=True)
@@ -296,6 +326,8 @@ REFUSING_INPUTS: dict[str, tuple[Callable[[], models.Model], dict[str, str], str
     "provision": (_first(SalesOrder), {"frequency": "monthly", "policy": "nope"}, None),
     "deactivate-invoice": (_first(ProviderInvoice, state="inactive"), {}, "provider_invoice_not_active"),
     "redownload": (_first(ProviderInvoice, state="inactive"), {}, None),
+    "send": (_first(Invoice, status="draft"), {}, "invoice_not_issued"),
+    "resend": (_first(OutgoingEmail, status="queued"), {}, "email_not_finished"),
 }
 
 

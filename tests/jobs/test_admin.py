@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from seatline.jobs.models import Job, JobStatus, ScheduledJob
 from seatline.jobs.services import enqueue
+from tests.jobs.handlers import earlier_unhandled_job
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +20,7 @@ def staff_client(client, django_user_model):
 
 def test_job_changelist_shows_type_status_and_missing_handlers(staff_client):
     enqueue("test_echo", parameters={"contract": "C-1001"})
-    enqueue("test_unhandled")
+    earlier_unhandled_job()
     response = staff_client.get(reverse("admin:jobs_job_changelist"))
     assert response.status_code == 200
     body = response.content.decode()

@@ -14,6 +14,7 @@ from seatline.jobs.execution import _Heartbeat, claim_due
 from seatline.jobs.models import Job, JobStatus
 from seatline.jobs.services import enqueue
 from tests.jobs.conftest import T0
+from tests.jobs.handlers import earlier_unhandled_job
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +40,7 @@ def test_enqueue_dispatches_after_commit_and_the_task_runs_the_job_once(
     celery_app.use_broker("memory://")
     with django_capture_on_commit_callbacks(execute=True):
         job = enqueue("test_echo", parameters={"value": 9})
-        unhandled = enqueue("test_unhandled")
+        unhandled = earlier_unhandled_job()
     job.refresh_from_db()
     assert (job.status, job.lease_owner) == (JobStatus.DISPATCHED, "celery-dispatcher")
     assert job.lease_expires_at == T0 + dt.timedelta(seconds=900)

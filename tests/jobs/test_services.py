@@ -9,7 +9,7 @@ from django.db import transaction
 
 from seatline.errors import SeatlineError
 from seatline.jobs.models import Job, JobStatus, ScheduledJob
-from seatline.jobs.services import cancel_job, enqueue, retry_job
+from seatline.jobs.services import cancel_job, enqueue, enqueue_many, retry_job
 from tests.jobs.conftest import T0
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +48,17 @@ def test_enqueue_refuses_an_unknown_type_and_a_naive_datetime():
     with pytest.raises(SeatlineError) as naive:
         enqueue("test_echo", scheduled_for=dt.datetime(2026, 1, 1))  # noqa: DTZ001
     assert naive.value.code == "naive_datetime"
+    assert Job.objects.count() == 0
+
+
+def test_enqueue_refuses_a_type_without_a_handler_so_the_outbox_holds_only_runnable_work():
+    with pytest.raises(SeatlineError) as refused:
+        enqueue("test_unhandled")
+    assert (refused.value.code, refused.value.field) == ("no_handler_installed", "job_type")
+    assert "'test_unhandled' has no handler installed here" in refused.value.message
+    with pytest.raises(SeatlineError) as many:
+        enqueue_many("test_unhandled", [({}, None)])
+    assert many.value.code == "no_handler_installed"
     assert Job.objects.count() == 0
 
 

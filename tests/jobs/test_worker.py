@@ -14,6 +14,7 @@ from seatline.jobs.services import enqueue
 from seatline.jobs.worker import Worker
 from tests.jobs import handlers
 from tests.jobs.conftest import T0
+from tests.jobs.handlers import earlier_unhandled_job
 
 pytestmark = pytest.mark.django_db
 
@@ -117,7 +118,7 @@ def test_a_permanent_error_fails_at_once():
 
 
 def test_a_type_without_handler_stays_waiting_and_is_reported():
-    job = enqueue("test_unhandled")
+    job = earlier_unhandled_job()
     handled = enqueue("test_echo")
     worker = Worker("w1")
     assert worker.run_until_idle() == 1
@@ -219,8 +220,20 @@ def test_job_handler_refuses_unknown_types_and_a_second_handler():
 
 def test_worker_command_once_runs_the_due_jobs(capsys):
     enqueue("test_echo")
-    enqueue("test_unhandled")
+    earlier_unhandled_job()
     call_command("worker", "--once", "--name", "cmd")
     out = capsys.readouterr().out
     assert "ran 1 job(s)" in out
     assert "1 job(s) of type test_unhandled: no handler installed" in out
+
+
+def test_a_handler_with_its_own_transactions_keeps_its_commits_when_it_fails():
+    job = enqueue("test_own_transactions", parameters={"fail_times": 1})
+    worker = Worker("w1")
+    worker.run_until_idle()
+    job.refresh_from_db()
+    assert (job.status, job.attempts, job.error) == (JobStatus.RETRY, 1, "RuntimeError: boom on attempt 1")
+    # unlike an atomic handler (see above), the child it committed before failing stays
+    assert list(Job.objects.filter(job_type="test_child").values_list("parameters", flat=True)) == [
+        {"from": job.pk, "attempt": 1}
+    ]

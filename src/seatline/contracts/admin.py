@@ -74,6 +74,7 @@ class BillingContractAdmin(SeatlineAdmin):
                     "currency",
                     "price_list",
                     "primary_billing_contact",
+                    "auto_send",
                 )
             },
         ),

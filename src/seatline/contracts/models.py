@@ -104,6 +104,12 @@ class BillingContract(AuditedModel, TimestampedModel):
     primary_billing_contact = models.ForeignKey(
         "customers.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    auto_send = models.BooleanField(
+        "auto-send documents",
+        default=False,
+        help_text="e-mail every issued document of this contract (PDF attached) to the account's "
+        "billing contacts",
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     terminated_on = models.DateField(null=True, blank=True)
     next_invoice_date = models.DateField(null=True, blank=True, editable=False)
@@ -146,8 +152,18 @@ class BillingContract(AuditedModel, TimestampedModel):
             errors["frequency"] = "A non-recurring contract has no billing frequency."
         if self.invoice_offset_days is not None and not -28 <= self.invoice_offset_days <= 28:
             errors["invoice_offset_days"] = "The invoice offset must be between -28 and +28 days."
+        if self.auto_send and self.account_id and not self._has_billing_recipient():
+            errors["auto_send"] = (
+                "Auto-send needs a billing contact with an e-mail address on the account "
+                "(or a primary billing contact on the contract)."
+            )
         if errors:
             raise ValidationError(errors)
+
+    def _has_billing_recipient(self) -> bool:
+        if self.primary_billing_contact_id and self.primary_billing_contact.email:
+            return True
+        return bool(self.account.billing_contacts())
 
     @property
     def effective_change_log_invoices(self) -> str:

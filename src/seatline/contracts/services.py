@@ -51,6 +51,7 @@ EDITABLE_FIELDS = frozenset(
         "minimum_commitment",
         "no_automatic_indexation",
         "terminated_on",
+        "auto_send",
     }
 )
 """What `update_contract` may change (`type` is permanent, `next_invoice_date` is computed)."""
@@ -84,6 +85,7 @@ def create_contract(
     no_automatic_indexation: bool = False,
     status: str = BillingContract.Status.ACTIVE,
     terminated_on: dt.date | None = None,
+    auto_send: bool = False,
     audit_message: str = "",
 ) -> BillingContract:
     """A new billing contract of `account` (a `customers.Account`); its currency defaults to the
@@ -122,6 +124,7 @@ def new_contract(
     no_automatic_indexation: bool = False,
     status: str = BillingContract.Status.ACTIVE,
     terminated_on: dt.date | None = None,
+    auto_send: bool = False,
 ) -> BillingContract:
     """The contract `create_contract` would save, validated and unsaved (a form checks its input
     with it before anything is written)."""
@@ -148,6 +151,7 @@ def new_contract(
         no_automatic_indexation=no_automatic_indexation,
         status=status,
         terminated_on=terminated_on,
+        auto_send=auto_send,
     )
     _validate(contract)
     return contract

@@ -26,7 +26,7 @@ class AccountAdmin(SeatlineAdmin):
             "Address",
             {"fields": ("address_line1", "address_line2", "city", "postal_code", "region", "country")},
         ),
-        ("Billing", {"fields": ("tax_exempt", "credit_hold")}),
+        ("Billing", {"fields": ("language", "tax_exempt", "credit_hold")}),
     )
     autocomplete_fields = ("parent",)
 

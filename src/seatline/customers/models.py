@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from django.db import models
 
 from seatline.audit.mixins import AuditedModel
 from seatline.common.fields import CurrencyField, TimestampedModel
+from seatline.common.languages import DEFAULT_LANGUAGE, normalize_language_tag, validate_language_tag
 
 
 class Account(AuditedModel, TimestampedModel):
@@ -25,6 +28,13 @@ class Account(AuditedModel, TimestampedModel):
         default=False, help_text="blocks provisioning while the global credit-hold switch is on"
     )
     currency = CurrencyField()
+    language = models.CharField(
+        max_length=35,
+        default=DEFAULT_LANGUAGE,
+        validators=[validate_language_tag],
+        help_text="BCP 47 tag (e.g. en-US, de-DE): the language of its documents and e-mails, "
+        "and how their numbers, dates and amounts are written",
+    )
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
@@ -35,6 +45,20 @@ class Account(AuditedModel, TimestampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if self.language:
+            with contextlib.suppress(ValueError):  # the field's validator reports it
+                self.language = normalize_language_tag(self.language)
+
+    def billing_contacts(self) -> list[Contact]:
+        """Contacts with the Billing role and an e-mail address, the primary one first."""
+        return [
+            contact
+            for contact in self.contacts.filter(role=Contact.Role.BILLING).order_by("-is_primary", "id")
+            if contact.email
+        ]
 
     @property
     def primary_contact(self) -> Contact | None:

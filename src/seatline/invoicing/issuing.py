@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """Issuing draft documents: the next gapless numbers of their series, the audit records and the
-follow-up jobs (PDF, e-mail), all in the issuing transaction.
+follow-up jobs (the PDF; its job e-mails the document when the contract auto-sends), all in the
+issuing transaction.
 
 The number sequence row stays locked from the moment a number is taken until the transaction
 commits (a rolled-back issue gives its number back). A contract run chunk bills many contracts
@@ -12,6 +13,7 @@ billing in parallel instead of waiting for the lock from their first invoice on.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -26,11 +28,16 @@ from seatline.errors import SeatlineError
 from seatline.invoicing.events import invoice_data
 from seatline.invoicing.models import Invoice, InvoiceStatus
 from seatline.invoicing.numbering import next_numbers
+from seatline.jobs.registry import has_handler
 from seatline.jobs.services import enqueue_many
 
-#: Jobs every issued document gets (declared in seatline.jobs.registry; their handlers come
-#: with the PDF and e-mail features: until then they wait, reported as "no handler installed").
-FOLLOW_UP_JOBS: tuple[str, ...] = ("create_pdf", "send_email")
+logger = logging.getLogger("seatline.invoicing")
+
+#: Jobs every issued document gets, when this installation has their handler (the documents
+#: app handles create_pdf: it renders and stores the PDF, then e-mails the document when its
+#: contract auto-sends). A type without a handler is not enqueued: the outbox holds no job
+#: nothing would run.
+FOLLOW_UP_JOBS: tuple[str, ...] = ("create_pdf",)
 
 _deferred: ContextVar[list[int] | None] = ContextVar("seatline_deferred_issuing", default=None)
 
@@ -134,8 +141,11 @@ def _audit_issue(invoices: list[Invoice], before: dict[int, dict], now: dt.datet
 
 
 def enqueue_follow_ups(documents: Sequence[Invoice]) -> None:
-    """The follow-up jobs of issued documents (PDF, e-mail), in the issuing transaction."""
+    """The follow-up jobs of issued documents (the PDF), in the issuing transaction."""
     for job_type in FOLLOW_UP_JOBS:
+        if not has_handler(job_type):
+            logger.debug("no %s job for %s document(s): no handler installed", job_type, len(documents))
+            continue
         enqueue_many(
             job_type,
             [({"invoice_id": document.pk, "number": document.number}, document) for document in documents],

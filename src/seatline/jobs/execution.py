@@ -14,6 +14,7 @@ meanwhile, the handler's writes roll back instead of committing twice.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import datetime as dt
 import logging
@@ -33,6 +34,7 @@ from seatline.jobs.registry import (
     RetryAfterCommit,
     get_handler,
     handled_types,
+    runs_in_transaction,
 )
 
 logger = logging.getLogger("seatline.jobs")
@@ -197,8 +199,9 @@ def execute(job: Job, owner: str, *, lease_seconds: float = 60) -> str:
 
 def _run_handler(job: Job, owner: str, handler: object) -> str:
     assert callable(handler)
+    atomic = runs_in_transaction(job.job_type)
     try:
-        with transaction.atomic():
+        with transaction.atomic() if atomic else contextlib.nullcontext():
             try:
                 result = handler(job)
             except RetryAfterCommit as exc:  # keep the attempt's writes, fail the attempt
@@ -213,7 +216,10 @@ def _run_handler(job: Job, owner: str, handler: object) -> str:
             ):
                 raise LeaseLost(f"job {job.pk} is no longer leased by {owner}")
     except LeaseLost:
-        logger.warning("job %s: lease lost while running, its work was rolled back", job.pk)
+        if atomic:
+            logger.warning("job %s: lease lost while running, its work was rolled back", job.pk)
+        else:
+            logger.warning("job %s: lease lost while running (its handler commits its own work)", job.pk)
         return "lease_lost"
     except NotApplicable as exc:
         _finish(

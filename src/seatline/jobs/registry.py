@@ -41,8 +41,17 @@ Rules:
   ... capped; settings ``SEATLINE_JOB_RETRY_BASE_SECONDS`` / ``SEATLINE_JOB_RETRY_MAX_SECONDS``)
   until ``max_attempts`` (6: one try + 5 retries) is used up; then Failed, with the error and a
   traceback summary in results.
-* A job whose type has no handler in this installation is never run and never failed: it stays
-  Waiting and is reported as "no handler installed" (worker log, admin).
+* A job type without a handler in this installation is never enqueued: ``services.enqueue``
+  refuses it (``SeatlineError`` code ``no_handler_installed``), so the outbox holds only work
+  something will do. Callers with optional follow-up work check ``has_handler(key)`` first. A
+  row left by an earlier installation whose type has no handler here is never run and never
+  failed: it stays Waiting and is reported as "no handler installed" (worker log, admin).
+* ``@job_handler(key, atomic=False)``: the handler runs outside the executor's transaction and
+  manages its own (each of its writes commits when its own ``atomic()`` block ends). Use it only
+  for side effects that must record their progress durably *before* an outside call (an e-mail
+  handed to an SMTP server: the "sending" mark must survive a crash so a retried job does not
+  send again). Its writes do not roll back with a failure; the job's final status is still
+  recorded by the executor.
 * Long work should fan out: enqueue child jobs with ``parent=job`` (e.g. Invoice Run Chunk jobs of
   an Invoice Run) rather than hold one transaction for thousands of contracts.
 """
@@ -99,6 +108,7 @@ JOB_TYPES: dict[str, str] = {
 }
 
 _handlers: dict[str, Handler] = {}
+_non_atomic: set[str] = set()
 _lock = threading.Lock()
 
 
@@ -124,8 +134,11 @@ def type_choices() -> list[tuple[str, str]]:
     return sorted(JOB_TYPES.items(), key=lambda item: item[1])
 
 
-def job_handler(key: str) -> Callable[[H], H]:
-    """Register the decorated function as the handler of job type `key` (see the module doc)."""
+def job_handler(key: str, *, atomic: bool = True) -> Callable[[H], H]:
+    """Register the decorated function as the handler of job type `key` (see the module doc).
+
+    `atomic=False`: the handler manages its own transactions (see the module doc).
+    """
 
     def decorator(func: H) -> H:
         if key not in JOB_TYPES:
@@ -135,9 +148,18 @@ def job_handler(key: str) -> Callable[[H], H]:
             if current is not None and _qualname(current) != _qualname(func):
                 raise ValueError(f"job type {key!r} already has a handler: {_qualname(current)}")
             _handlers[key] = func
+            if atomic:
+                _non_atomic.discard(key)
+            else:
+                _non_atomic.add(key)
         return func
 
     return decorator
+
+
+def runs_in_transaction(key: str) -> bool:
+    """Whether the executor wraps the handler of `key` in its transaction (the default)."""
+    return key not in _non_atomic
 
 
 def get_handler(key: str) -> Handler | None:

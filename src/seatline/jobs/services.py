@@ -21,7 +21,7 @@ from seatline.jobs.models import (
     Job,
     JobStatus,
 )
-from seatline.jobs.registry import is_known_type
+from seatline.jobs.registry import has_handler, is_known_type
 
 logger = logging.getLogger("seatline.jobs")
 
@@ -39,10 +39,10 @@ def enqueue(
 
     The row commits or rolls back with the change that needs it; nothing is sent anywhere before
     the commit. With a `dedupe_key` that an unfinished job already holds, that job is returned and
-    nothing is created.
+    nothing is created. A type without a handler in this installation is refused
+    (`no_handler_installed`): nothing would ever run it.
     """
-    if not is_known_type(job_type):
-        raise SeatlineError("unknown_job_type", f"unknown job type {job_type!r}", field="job_type")
+    _check_type(job_type)
     if scheduled_for is not None and scheduled_for.tzinfo is None:
         raise SeatlineError(
             "naive_datetime", "scheduled_for must be an aware datetime", field="scheduled_for"
@@ -93,8 +93,7 @@ def enqueue_many(
 ) -> list[Job]:
     """`enqueue` for many jobs of one type without dedupe keys, in one INSERT: one job per
     (parameters, related object) pair (e.g. the follow-up jobs of a batch of issued invoices)."""
-    if not is_known_type(job_type):
-        raise SeatlineError("unknown_job_type", f"unknown job type {job_type!r}", field="job_type")
+    _check_type(job_type)
     if scheduled_for is not None and scheduled_for.tzinfo is None:
         raise SeatlineError(
             "naive_datetime", "scheduled_for must be an aware datetime", field="scheduled_for"
@@ -126,6 +125,18 @@ def enqueue_many(
             functools.partial(dispatch_waiting_jobs, job_ids=[job.pk for job in jobs]), robust=True
         )
     return jobs
+
+
+def _check_type(job_type: str) -> None:
+    if not is_known_type(job_type):
+        raise SeatlineError("unknown_job_type", f"unknown job type {job_type!r}", field="job_type")
+    if not has_handler(job_type):
+        raise SeatlineError(
+            "no_handler_installed",
+            f"job type {job_type!r} has no handler installed here: a job of it would never run, "
+            "so none is enqueued",
+            field="job_type",
+        )
 
 
 def _pending_with_key(dedupe_key: str) -> Job | None:

@@ -99,8 +99,14 @@ class Worker:
         with self._signals(install_signal_handlers):
             logger.info("worker %s started", self.name)
             last_report = time.monotonic() - MISSING_HANDLER_REPORT_SECONDS
+            ran = False
             while not self.stop_event.is_set():
-                close_old_connections()
+                if not ran:
+                    # Health-check / recycle connections between bursts of work, not between jobs:
+                    # with CONN_MAX_AGE 0 this closes the connection, and reconnecting for every
+                    # job cost more than a small job itself (a PDF, an e-mail). After a database
+                    # error `ran` is False, so a broken connection is dropped here.
+                    close_old_connections()
                 try:
                     ran = self.run_once()
                     if time.monotonic() - last_report >= MISSING_HANDLER_REPORT_SECONDS:

@@ -48,8 +48,13 @@ def run_scenario_file(path: str | Path) -> dict[str, Any]:
     return run_scenario(load_scenario(path))
 
 
-def run_scenario(scenario: Scenario) -> dict[str, Any]:
-    return ScenarioRun(scenario).run()
+def run_scenario(scenario: Scenario, *, documents_dir: Path | None = None) -> dict[str, Any]:
+    """Run `scenario`; with `documents_dir`, also write every issued document's PDF there."""
+    run = ScenarioRun(scenario)
+    result = run.run()
+    if documents_dir is not None:
+        run.write_documents(documents_dir)
+    return result
 
 
 def day_instant(day: dt.date, *zone_names: str) -> dt.datetime:
@@ -145,6 +150,23 @@ class ScenarioRun:
             self.job_problems.append(problem)
             logger.warning("simulate: %s", problem)
 
+    def write_documents(self, directory: Path) -> list[Path]:
+        """Every issued document's stored PDF as ``directory/<seq>.pdf`` (seq as in the output)."""
+        from seatline.documents.services import document_bytes, render_document
+        from seatline.invoicing.models import Invoice
+
+        directory.mkdir(parents=True, exist_ok=True)
+        written = []
+        invoices = Invoice.objects.select_related("account", "contract").in_bulk(self.documents)
+        for seq, pk in enumerate(self.documents, start=1):
+            invoice = invoices[pk]
+            if not invoice.is_issued:
+                continue
+            target = directory / f"{seq:03d}.pdf"
+            target.write_bytes(document_bytes(document=render_document(invoice=invoice)))
+            written.append(target)
+        return written
+
     def _output(self) -> dict[str, Any]:
         contract_ids = {pk: scenario_id for scenario_id, pk in self.contracts.items()}
         subscription_ids = {pk: scenario_id for scenario_id, pk in self.subscriptions.items()}
@@ -179,13 +201,23 @@ class ScenarioRun:
             for position, rate in enumerate(group.rates):
                 TaxRate.objects.create(group=row, name=rate.name, percent=rate.percent, position=position)
         for account in self.scenario.accounts:
-            self.accounts[account.id] = Account.objects.create(
+            row = Account.objects.create(
                 name=account.name,
                 country=account.country,
                 region=account.region,
                 tax_exempt=account.tax_exempt,
                 currency=currency,
-            ).pk
+                language=account.language,
+            )
+            if account.email:
+                row.contacts.create(
+                    first_name="Billing",
+                    last_name=account.name,
+                    email=account.email,
+                    role="billing",
+                    is_primary=True,
+                )
+            self.accounts[account.id] = row.pk
             self.provider_side.map_account(account, self.accounts[account.id])
         for contract in self.scenario.contracts:  # in file order: contract ids follow the file
             self.contracts[contract.id] = BillingContract.objects.create(
@@ -205,6 +237,7 @@ class ScenarioRun:
                 discount_percent=contract.discount_percent,
                 minimum_commitment=contract.minimum_commitment,
                 currency=currency,
+                auto_send=contract.auto_send,
             ).pk
         self._create_subscriptions()
 

@@ -14,6 +14,10 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from seatline.common.languages import normalize_language_tag
 from seatline.common.parsing import money, percent
 from seatline.simulate import provider_schema as ps
 from seatline.simulate.events import Event, read_event
@@ -77,6 +81,8 @@ class Account:
     tax_exempt: bool = False
     provider: str = ""
     tenant_id: str = ""
+    language: str = "en-US"  # BCP 47: its documents' language and formats
+    email: str = ""  # its billing contact
     line: int | None = field(default=None, compare=False)
 
 
@@ -97,6 +103,7 @@ class Contract:
     change_log_invoices: str | None = None  # None: the default for the frequency
     discount_percent: Decimal = Decimal(0)
     minimum_commitment: Decimal = Decimal(0)
+    auto_send: bool = False  # e-mail every issued document to the account's billing contact
     line: int | None = field(default=None, compare=False)
 
 
@@ -182,6 +189,13 @@ def parse_scenario(text: str, *, base: Path | None = None) -> Scenario:
     contract_nodes = top.get("contracts", Node.sequence, [])
     contracts = tuple(_contract(node, account_ids) for node in contract_nodes)
     _unique(contracts, top, "contracts")
+    emails = {account.id: account.email for account in accounts}
+    for index, contract in enumerate(contracts):
+        if contract.auto_send and not emails[contract.account]:
+            node = top.required("contracts").sequence()[index].mapping().required("auto_send")
+            raise node.error(
+                f"auto_send needs an email on account {contract.account!r} (its billing contact)"
+            )
     contract_by_id = {contract.id: contract for contract in contracts}
     subscriptions = tuple(
         _subscription(node, contract_by_id, provider_ids)
@@ -293,8 +307,26 @@ def _tax_group(node: Node) -> TaxRateGroup:
     )
 
 
+def _language(node: Node) -> str:
+    try:
+        return normalize_language_tag(node.text())
+    except ValueError as exc:
+        raise node.error(str(exc)) from exc
+
+
+def _email(node: Node) -> str:
+    value = node.text()
+    try:
+        validate_email(value)
+    except ValidationError as exc:
+        raise node.error(f"{value!r} is not an e-mail address") from exc
+    return value
+
+
 def _account(node: Node, providers: set[str] | None = None) -> Account:
-    m = node.mapping({"id", "name", "country", "region", "tax_exempt", "provider", "tenant_id"})
+    m = node.mapping(
+        {"id", "name", "country", "region", "tax_exempt", "provider", "tenant_id", "language", "email"}
+    )
     account_id = m.need("id", Node.identifier)
     provider = m.get("provider", lambda n: ps.provider_reference(n, providers or set()), "")
     tenant_id = m.get("tenant_id", Node.text, "")
@@ -308,6 +340,8 @@ def _account(node: Node, providers: set[str] | None = None) -> Account:
         tax_exempt=m.get("tax_exempt", Node.boolean, False),
         provider=provider,
         tenant_id=tenant_id,
+        language=m.get("language", _language, "en-US"),
+        email=m.get("email", _email, ""),
         line=node.line,
     )
 
@@ -316,7 +350,7 @@ def _account(node: Node, providers: set[str] | None = None) -> Account:
 CONTRACT_KEYS = frozenset({
     "id", "account", "type", "frequency", "policy", "prorate_unit", "start", "end", "auto_renew",
     "payment_terms", "process_refunds", "invoice_offset_days", "change_log_invoices",
-    "discount_percent", "minimum_commitment",
+    "discount_percent", "minimum_commitment", "auto_send",
 })
 # fmt: on
 
@@ -366,6 +400,7 @@ def _contract(node: Node, account_ids: set[str]) -> Contract:
         ),
         discount_percent=m.get("discount_percent", _percent, Decimal(0)),
         minimum_commitment=m.get("minimum_commitment", _amount, Decimal(0)),
+        auto_send=m.get("auto_send", Node.boolean, False),
         line=node.line,
     )
 

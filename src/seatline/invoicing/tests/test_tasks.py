@@ -131,22 +131,6 @@ def test_update_next_invoice_date_job():
 
 
 @pytest.mark.django_db
-def test_each_issued_invoice_gets_its_pdf_and_email_jobs_in_the_run():
-    contracts = [factories.contract(name=f"C{n}") for n in range(3)]
-    with clock.frozen(D(2018, 1, 1)):
-        for contract in contracts:
-            factories.subscription(contract)
-        run_job("invoice_run", run_date="2018-01-02", chunk_size=2)
-    invoices = list(Invoice.objects.order_by("id"))
-    assert [i.number for i in invoices] == ["INV-000001", "INV-000002", "INV-000003"]
-    follow_ups = Job.objects.filter(job_type__in=["create_pdf", "send_email"]).order_by("id")
-    assert sorted((j.parameters["invoice_id"], j.job_type, j.status) for j in follow_ups) == sorted(
-        (i.pk, t, "waiting") for i in invoices for t in ("create_pdf", "send_email")
-    )
-    assert {(j.related, j.parameters["number"]) for j in follow_ups} == {(i, i.number) for i in invoices}
-
-
-@pytest.mark.django_db
 def test_a_resumed_run_skips_contracts_held_by_unfinished_chunks_and_reuses_the_report():
     contracts = [factories.contract(name=f"C{n}") for n in range(4)]
     with clock.frozen(D(2018, 1, 1)):

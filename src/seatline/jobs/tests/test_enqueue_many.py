@@ -16,15 +16,15 @@ def test_enqueue_many_creates_one_waiting_job_per_item_in_one_insert(django_asse
     two = ScheduledJob.objects.create(name="two", job_type="invoice_run")
     ContentType.objects.get_for_model(ScheduledJob)  # cached from here on
     with django_assert_num_queries(1):
-        jobs = enqueue_many("create_pdf", [({"n": 1}, one), ({"n": 2}, two), (None, None)])
+        jobs = enqueue_many("update_next_invoice_date", [({"n": 1}, one), ({"n": 2}, two), (None, None)])
     rows = list(Job.objects.order_by("id"))
     assert [(j.job_type, j.status, j.parameters, j.related) for j in rows] == [
-        ("create_pdf", JobStatus.WAITING, {"n": 1}, one),
-        ("create_pdf", JobStatus.WAITING, {"n": 2}, two),
-        ("create_pdf", JobStatus.WAITING, {}, None),
+        ("update_next_invoice_date", JobStatus.WAITING, {"n": 1}, one),
+        ("update_next_invoice_date", JobStatus.WAITING, {"n": 2}, two),
+        ("update_next_invoice_date", JobStatus.WAITING, {}, None),
     ]
     assert [j.pk for j in jobs] == [j.pk for j in rows]
-    assert enqueue_many("create_pdf", []) == []
+    assert enqueue_many("update_next_invoice_date", []) == []
 
 
 @pytest.mark.django_db
@@ -33,10 +33,10 @@ def test_enqueue_many_refuses_unknown_types_and_unsaved_objects_and_rolls_back_w
         enqueue_many("no_such_job", [({}, None)])
     assert err.value.code == "unknown_job_type"
     with pytest.raises(SeatlineError) as err:
-        enqueue_many("create_pdf", [({}, ScheduledJob(name="unsaved"))])
+        enqueue_many("update_next_invoice_date", [({}, ScheduledJob(name="unsaved"))])
     assert err.value.code == "unsaved_related"
     with pytest.raises(RuntimeError), transaction.atomic():
-        enqueue_many("create_pdf", [({}, None)])
+        enqueue_many("update_next_invoice_date", [({}, None)])
         raise RuntimeError("the caller fails")
     assert Job.objects.count() == 0
 
@@ -47,6 +47,6 @@ def test_enqueue_many_dispatches_after_commit_with_the_celery_executor(
 ):
     settings.SEATLINE_EXECUTOR = "celery"
     with django_capture_on_commit_callbacks() as callbacks:
-        jobs = enqueue_many("create_pdf", [({}, None), ({}, None)])
+        jobs = enqueue_many("update_next_invoice_date", [({}, None), ({}, None)])
     assert len(callbacks) == 1
     assert callbacks[0].keywords == {"job_ids": [job.pk for job in jobs]}

@@ -24,8 +24,23 @@ class Command(BaseCommand):
             action="store_true",
             help="keep the simulation's database for inspection (its location is printed on stderr)",
         )
+        parser.add_argument(
+            "--documents",
+            metavar="DIR",
+            help="write every issued document's PDF as DIR/<seq>.pdf (001.pdf, ...)",
+        )
+        parser.add_argument(
+            "--outbox", metavar="DIR", help="write every e-mail the run sent as DIR/<n>-<template>.eml"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        status = main(options["file"], keep_db=options["keep_db"], stdout=self.stdout, stderr=self.stderr)
+        status = main(
+            options["file"],
+            keep_db=options["keep_db"],
+            stdout=self.stdout,
+            stderr=self.stderr,
+            documents=options["documents"],
+            outbox=options["outbox"],
+        )
         if status:
             raise SystemExit(status)
