@@ -117,6 +117,7 @@ def test_a_pax8_invoice_imports_with_the_microsoft_subscription_ids(sim: Pax8Sim
     assert [row.split(",")[0] for row in invoice.warnings_csv.splitlines()[1:]] == ["2", "6"]
     (listed,) = remote_invoices(provider)
     assert (listed.remote.id, listed.seatline_state) == ("inv-2026-04", "active")
+    assert listed.label == "inv-2026-04 (invoice, dated 2026-04-01, Unpaid, 197.91 USD): active"
 
 
 def test_a_second_sync_changes_nothing_and_a_deactivated_invoice_is_replaced(sim: Pax8Sim) -> None:

@@ -43,6 +43,8 @@ class RemoteStatus:
         state = self.seatline_state or "not imported"
         kind = "credit note" if self.remote.is_credit_note else "invoice"
         period = f"{self.remote.period_start}..{self.remote.period_end}"
+        if self.remote.period_start is None:  # Pax8: the invoice states a date, its items the periods
+            period = f"dated {self.remote.invoice_date}, {self.remote.status or 'no status'}"
         return f"{self.remote.id} ({kind}, {period}, {self.remote.total_charges} {self.remote.currency}): {state}"
 
 
