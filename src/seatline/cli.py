@@ -19,7 +19,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
         "invoice",
         "a document's PDF (`invoice pdf NUMBER [-o FILE]`) or e-mail (`invoice send NUMBER`)",
     ),
-    "simulator": ("simulator", "run a simulator: partner-center, stripe, gocardless, authorizenet"),
+    "simulator": ("simulator", "run a simulator: partner-center, stripe, gocardless, authorizenet, pax8"),
     "rotate-secrets": ("rotate_secrets", "re-encrypt stored secrets with the newest Fernet key"),
     "migrate": ("migrate", "create or update the database schema"),
     "createsuperuser": ("createsuperuser", "create a back-office administrator"),

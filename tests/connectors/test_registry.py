@@ -42,7 +42,7 @@ def test_pseudo_providers_are_not_connectors(key: str) -> None:
 
 def test_unknown_key() -> None:
     with pytest.raises(SeatlineError) as caught:
-        get_connector("pax8", {})
+        get_connector("td_synnex", {})
     assert caught.value.code == "provider_unknown"
 
 

@@ -46,7 +46,8 @@ def register(key: str) -> Callable[[T], T]:
 
 def _load_builtin() -> None:
     # Importing the vendor packages runs their @register decorators.
-    import seatline.connectors.partner_center  # noqa: F401
+    import seatline.connectors.partner_center
+    import seatline.connectors.pax8  # noqa: F401
 
 
 def registered_keys() -> list[str]:

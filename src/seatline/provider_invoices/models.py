@@ -48,6 +48,7 @@ class Source(models.TextChoices):
     API_V1 = "api_v1", "Partner Center API v1"
     GRAPH_V2 = "graph_v2", "Graph v2 export"
     FILE = "file", "File"
+    PAX8 = "pax8_api", "Pax8 API"
 
 
 class Match(models.TextChoices):

@@ -19,6 +19,7 @@ from typing import Any
 from seatline.connectors.base import InvoiceDocumentType, RatedUsageLine, ReconciliationLine
 from seatline.connectors.base import ProviderInvoice as RemoteInvoice
 from seatline.errors import SeatlineError
+from seatline.provider_invoices import pax8
 from seatline.provider_invoices.importing import Header, Origin, parse_tolerance, run_import, settings_for
 from seatline.provider_invoices.models import InvoiceState, LineKind, ProviderInvoice, Source
 from seatline.provider_invoices.rows import LineData, build_line, raw_json
@@ -42,6 +43,8 @@ class RemoteStatus:
         state = self.seatline_state or "not imported"
         kind = "credit note" if self.remote.is_credit_note else "invoice"
         period = f"{self.remote.period_start}..{self.remote.period_end}"
+        if self.remote.period_start is None:  # Pax8: the invoice states a date, its items the periods
+            period = f"dated {self.remote.invoice_date}, {self.remote.status or 'no status'}"
         return f"{self.remote.id} ({kind}, {period}, {self.remote.total_charges} {self.remote.currency}): {state}"
 
 
@@ -180,6 +183,8 @@ def sync_invoice(
     `provider_invoice_usage_pending`, `provider_invoice_active`, `invalid_tolerance`, provider errors)."""
     from seatline.providers.services import connected
 
+    if provider.connector == pax8.CONNECTOR_KEY:  # Pax8's invoices and items (`pax8.py`)
+        return pax8.sync_pax8_invoice(provider=provider, number=number, override_tolerance=override_tolerance)
     parse_tolerance(override_tolerance)
     source = source or settings_for(provider).sync_source
     if source not in (Source.API_V1, Source.GRAPH_V2):

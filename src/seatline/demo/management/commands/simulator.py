@@ -5,6 +5,7 @@ seatline simulator partner-center --port 8400 --state var/partner-center.json
 seatline simulator stripe --port 8410 --state var/stripe.json
 seatline simulator gocardless --port 8420
 seatline simulator authorizenet --port 8430
+seatline simulator pax8 --port 8440 --state var/pax8.json
 
 The simulators are layer-0 packages (no Django); this command only passes the options on.
 """
@@ -22,17 +23,20 @@ VENDORS = {
     "stripe": ("seatline.simulators.stripe.server", 8410),
     "gocardless": ("seatline.simulators.gocardless.server", 8420),
     "authorizenet": ("seatline.simulators.authorizenet.server", 8430),
+    "pax8": ("seatline.simulators.pax8.server", 8440),
 }
 
 
 class Command(BaseCommand):
-    help = "Run a vendor simulator in the foreground (partner-center, stripe, gocardless, authorizenet)."
+    help = (
+        "Run a vendor simulator in the foreground (partner-center, stripe, gocardless, authorizenet, pax8)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("vendor", choices=sorted(VENDORS), help="which vendor to simulate")
         parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
         parser.add_argument(
-            "--port", type=int, default=None, help="port (default 8400 / 8410 / 8420 / 8430 by vendor)"
+            "--port", type=int, default=None, help="port (default 8400 / 8410 / 8420 / 8430 / 8440 by vendor)"
         )
         parser.add_argument(
             "--state", default=None, help="JSON file keeping the simulator state across restarts"
