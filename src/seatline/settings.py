@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "seatline.provider_invoices",
     "seatline.api",
     "seatline.webhooks",
+    "seatline.portal",
     "seatline.demo",
 ]
 
@@ -75,6 +76,12 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "seatline.audit.middleware.AuditActorMiddleware",
+]
+
+# Portal users (seatline.portal) read their own account through the API too (view permissions).
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "seatline.portal.backends.PortalPermissionBackend",
 ]
 
 ROOT_URLCONF = "seatline.urls"
