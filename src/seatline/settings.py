@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "seatline.api",
     "seatline.webhooks",
     "seatline.portal",
+    "seatline.dashboards",
     "seatline.demo",
 ]
 
@@ -149,6 +150,7 @@ UNFOLD = {
     "SITE_SYMBOL": "receipt_long",
     "SHOW_HISTORY": True,
     "SHOW_VIEW_ON_SITE": False,
+    "DASHBOARD_CALLBACK": "seatline.dashboards.views.dashboard_callback",
 }
 
 LOGGING = {
