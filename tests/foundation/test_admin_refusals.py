@@ -339,6 +339,11 @@ REFUSING_INPUTS: dict[str, tuple[Callable[[], models.Model], dict[str, str], str
     "resend": (_first(OutgoingEmail, status="queued"), {}, "email_not_finished"),
     "resend-invitation": (_first(PortalUser, accepted_at__isnull=False), {}, "invitation_accepted"),
     "remove-access": (_first(PortalUser, active=False), {}, "portal_user_removed"),
+    "invite-portal-user": (
+        _first(Account),
+        {"email": "walk-portal@example.test", "role": "admin"},
+        "portal_user_exists",
+    ),
 }
 
 

@@ -12,13 +12,14 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 
 from seatline.audit.context import current_actor
-from seatline.common.admin import ReadOnlyInline, SeatlineAdmin
+from seatline.common.admin import ReadOnlyInline, SeatlineAdmin, extend_admin
 from seatline.common.admin_actions import (
     CreatedByServiceMixin,
     ServiceActionsMixin,
     add_service_error,
     submitted,
 )
+from seatline.customers.models import Account
 from seatline.errors import SeatlineError
 from seatline.portal import services
 from seatline.portal.models import PortalInvitation, PortalRole, PortalUser
@@ -49,6 +50,46 @@ class InvitationInline(ReadOnlyInline):
 
 class ConfirmForm(forms.Form):
     pass
+
+
+class AccountInviteForm(forms.Form):
+    email = forms.EmailField(help_text="the invitation with a single-use link is e-mailed here")
+    first_name = forms.CharField(required=False, max_length=150)
+    last_name = forms.CharField(required=False, max_length=150)
+    role = forms.ChoiceField(choices=PortalRole.choices, initial=PortalRole.ADMIN)
+
+
+class AccountPortalActionsMixin(ServiceActionsMixin):
+    """ "Invite to the portal" on an account (added to the customers app's admin)."""
+
+    service_actions = (("invite-portal-user", "Invite to the portal", "invite_portal_view"),)
+
+    def invite_portal_view(self, request: HttpRequest, account: Account) -> HttpResponse:
+        contact = account.contacts.filter(is_primary=True).first() or account.contacts.order_by("id").first()
+        initial = (
+            {}
+            if contact is None
+            else {"email": contact.email, "first_name": contact.first_name, "last_name": contact.last_name}
+        )
+        form = AccountInviteForm(submitted(request), initial=initial)
+        if form.is_bound and form.is_valid():
+            try:
+                invitation = services.invite_user(
+                    account=account,
+                    base_url=request.build_absolute_uri("/").rstrip("/"),
+                    invited_by=request.user.get_username(),
+                    **form.cleaned_data,
+                )
+            except SeatlineError as error:
+                add_service_error(form, error)
+            else:
+                email = invitation.portal_user.email
+                return self.done(request, account, f"A portal invitation was e-mailed to {email}.")
+        intro = "E-mails a single-use link (valid 7 days) to set a password for the customer portal."
+        return self.render_action(request, account, title="Invite to the portal", intro=intro, form=form)
+
+
+extend_admin(Account, AccountPortalActionsMixin)
 
 
 @admin.register(PortalUser)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from babel.numbers import format_currency
 from django import template
@@ -18,8 +17,3 @@ def money(amount: Decimal | None, currency: str) -> str:
     if amount is None:
         return ""
     return str(format_currency(quantize(Decimal(amount), currency), currency, locale="en"))
-
-
-@register.filter
-def label(choices_value: Any, attribute: str) -> Any:
-    return getattr(choices_value, attribute, "")

@@ -38,3 +38,23 @@ def test_the_back_office_invites_a_portal_user(tenant: Tenant, admin_client: Cli
     again = admin_client.post(f"/admin/portal/portaluser/{portal_user.pk}/do/resend-invitation/", {})
     assert again.status_code == 302
     assert OutgoingEmail.objects.filter(template_key="portal_invitation").count() == 2
+
+
+def test_an_account_invites_its_primary_contact(tenant: Tenant, admin_client: Client) -> None:
+    path = f"/admin/customers/account/{tenant.account.pk}/do/invite-portal-user/"
+    page = admin_client.get(path)
+    assert page.status_code == 200
+    assert 'value="ada@contoso.test"' in page.content.decode()
+    done = admin_client.post(
+        path, {"email": "ada@contoso.test", "first_name": "Ada", "last_name": "Lovelace", "role": "billing"}
+    )
+    assert done.status_code == 302
+    portal_user = PortalUser.objects.get(user__email="ada@contoso.test")
+    assert (portal_user.account, portal_user.role, portal_user.name) == (
+        tenant.account,
+        "billing",
+        "Ada Lovelace",
+    )
+    refused = admin_client.post(path, {"email": "admin@example.com", "role": "admin"})
+    assert "email_in_use" in refused.content.decode()
+    assert PortalUser.objects.count() == 1
