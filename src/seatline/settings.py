@@ -221,6 +221,7 @@ SPECTACULAR_SETTINGS = {
         "InvoiceStatusEnum": "seatline.invoicing.models.InvoiceStatus",
         "InvoiceLineTypeEnum": "seatline.invoicing.models.InvoiceLine.Type",
         "ContractStatusEnum": "seatline.contracts.models.BillingContract.Status",
+        "ContractTypeEnum": "seatline.contracts.models.ContractType",
         "ChangeLogInvoicesEnum": "seatline.contracts.models.ChangeLogInvoices",
         "RunTypeEnum": "seatline.contracts.models.BillingSchedule.RunType",
         "ScheduleStatusEnum": "seatline.contracts.models.BillingSchedule.Status",
