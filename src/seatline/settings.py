@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "seatline.provider_invoices",
     "seatline.api",
     "seatline.webhooks",
+    "seatline.portal",
+    "seatline.dashboards",
     "seatline.demo",
 ]
 
@@ -75,6 +77,12 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "seatline.audit.middleware.AuditActorMiddleware",
+]
+
+# Portal users (seatline.portal) read their own account through the API too (view permissions).
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "seatline.portal.backends.PortalPermissionBackend",
 ]
 
 ROOT_URLCONF = "seatline.urls"
@@ -142,6 +150,7 @@ UNFOLD = {
     "SITE_SYMBOL": "receipt_long",
     "SHOW_HISTORY": True,
     "SHOW_VIEW_ON_SITE": False,
+    "DASHBOARD_CALLBACK": "seatline.dashboards.views.dashboard_callback",
 }
 
 LOGGING = {
@@ -212,6 +221,7 @@ SPECTACULAR_SETTINGS = {
         "InvoiceStatusEnum": "seatline.invoicing.models.InvoiceStatus",
         "InvoiceLineTypeEnum": "seatline.invoicing.models.InvoiceLine.Type",
         "ContractStatusEnum": "seatline.contracts.models.BillingContract.Status",
+        "ContractTypeEnum": "seatline.contracts.models.ContractType",
         "ChangeLogInvoicesEnum": "seatline.contracts.models.ChangeLogInvoices",
         "RunTypeEnum": "seatline.contracts.models.BillingSchedule.RunType",
         "ScheduleStatusEnum": "seatline.contracts.models.BillingSchedule.Status",

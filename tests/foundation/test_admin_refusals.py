@@ -43,6 +43,8 @@ from seatline.jobs.models import Job
 from seatline.notifications.models import EmailTemplate, OutgoingEmail
 from seatline.payments.models import PaymentProcessor
 from seatline.payments.services import record_payment
+from seatline.portal.models import PortalUser
+from seatline.portal.services import accept_invitation, invite_user, remove_user
 from seatline.provider_invoices.models import ProviderInvoice, ProviderInvoiceSettings
 from seatline.provider_invoices.services import deactivate_invoice, import_file, template_by_key
 from seatline.providers.models import (
@@ -160,6 +162,13 @@ def _complete_the_data() -> None:
     PaymentProcessor.objects.create(
         kind=PaymentProcessor.Kind.STRIPE, name="Walk Stripe", api_key="sk_test_walk", currency="USD"
     )
+    # Portal users: one who set a password (a new invitation is refused), one removed (again refused).
+    joined = invite_user(account=account, email="walk-portal@example.test", role="admin", base_url="http://x")
+    accept_invitation(secret=joined.url.rsplit("/", 2)[1], password="walk portal pass 1")
+    removed = invite_user(
+        account=account, email="walk-gone@example.test", role="billing", base_url="http://x"
+    )
+    remove_user(portal_user=removed.portal_user)
 
 
 @pytest.fixture(autouse=True)
@@ -328,6 +337,13 @@ REFUSING_INPUTS: dict[str, tuple[Callable[[], models.Model], dict[str, str], str
     "redownload": (_first(ProviderInvoice, state="inactive"), {}, None),
     "send": (_first(Invoice, status="draft"), {}, "invoice_not_issued"),
     "resend": (_first(OutgoingEmail, status="queued"), {}, "email_not_finished"),
+    "resend-invitation": (_first(PortalUser, accepted_at__isnull=False), {}, "invitation_accepted"),
+    "remove-access": (_first(PortalUser, active=False), {}, "portal_user_removed"),
+    "invite-portal-user": (
+        _first(Account),
+        {"email": "walk-portal@example.test", "role": "admin"},
+        "portal_user_exists",
+    ),
 }
 
 

@@ -86,6 +86,8 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
     "payment_exceeds_balance": ProblemType(422, "Payment exceeds the open balance"),
     "invalid_amount": ProblemType(422, "Invalid amount"),
     "unknown_reference": ProblemType(422, "Unknown reference"),
+    "invalid_contract": ProblemType(422, "Invalid contract"),
+    "invalid_field": ProblemType(422, "Field cannot change"),
 }
 
 DRF_CODES: Mapping[type[exceptions.APIException], str] = {

@@ -19,6 +19,7 @@ SEATLINE_APPS = (
     "jobs",
     "api",
     "webhooks",
+    "portal",
 )
 
 # role -> {app_label: set of actions} ; "*" = every seatline app.

@@ -87,6 +87,27 @@ ENDPOINTS: list[Endpoint] = [
         lambda t: {"phone": "+1 555 0100"},
     ),
     *_read("contracts", "contracts", lambda t: t.contract),
+    Endpoint(
+        "contracts_create",
+        "post",
+        lambda t: "/api/v1/contracts/",
+        CUSTOMER_EDITORS,
+        201,
+        lambda t: {
+            "account": t.account.pk,
+            "name": "Contoso EA",
+            "start_date": "2018-03-01",
+            "frequency": "annual",
+        },
+    ),
+    Endpoint(
+        "contracts_partial_update",
+        "patch",
+        lambda t: f"/api/v1/contracts/{t.contract.pk}/",
+        CUSTOMER_EDITORS,
+        200,
+        lambda t: {"name": "Contoso CSP (renamed)"},
+    ),
     *_read("billing_schedules", "billing-schedules", lambda t: t.contract.schedules.first()),
     *_read("subscriptions", "subscriptions", lambda t: t.sub),
     Endpoint(

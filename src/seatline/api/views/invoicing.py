@@ -14,6 +14,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from seatline.api.filters import InvoiceFilter, PaymentFilter
+from seatline.api.problems import CONTENT_TYPE
+from seatline.api.schema import ProblemSerializer
 from seatline.api.serializers.invoicing import (
     CreditNoteSerializer,
     InvoiceDetailSerializer,
@@ -92,7 +94,11 @@ class InvoiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, SeatlineV
     @extend_schema(
         request=None,
         responses={
-            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="the invoice PDF")
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="the invoice PDF"),
+            (409, CONTENT_TYPE): OpenApiResponse(
+                ProblemSerializer,
+                description="pdf_not_ready (not rendered yet) or invoice_not_issued (a draft)",
+            ),
         },
     )
     @action(detail=True, methods=["get"], renderer_classes=[renderers.JSONRenderer, PdfRenderer])
