@@ -3,7 +3,7 @@
 
     .venv/bin/python bench/documents.py [--invoices 10000] [--lines 10] [--workers 2]
         [--database postgres|sqlite] [--dsn postgresql://postgres@127.0.0.1:5432] [--render-only 500]
-        [--png docs/img/invoice-page.png] [--keep]
+        [--png docs/img/invoice-page.png] [--db seatline_bench_documents] [--keep]
 
 1. A fresh database (PostgreSQL `seatline_bench_documents`, or a SQLite file), migrated and
    seeded with --invoices issued invoices of --lines lines and two taxes each (accounts in five
@@ -299,6 +299,7 @@ def main() -> None:
     parser.add_argument("--dsn", default="postgresql://postgres@127.0.0.1:5432")
     parser.add_argument("--render-only", type=int, default=500)
     parser.add_argument("--png", help="also write page 1 of the first invoice as a PNG (pypdfium2)")
+    parser.add_argument("--db", default=DB_NAME, help="PostgreSQL database name (dropped and re-created)")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
 
@@ -307,9 +308,9 @@ def main() -> None:
         import psycopg
 
         with psycopg.connect(f"{args.dsn}/postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-            admin.execute(f'CREATE DATABASE "{DB_NAME}"')
-        database_url = f"{args.dsn}/{DB_NAME}"
+            admin.execute(f'DROP DATABASE IF EXISTS "{args.db}" WITH (FORCE)')
+            admin.execute(f'CREATE DATABASE "{args.db}"')
+        database_url = f"{args.dsn}/{args.db}"
     else:
         database_url = f"sqlite:///{data_dir / 'bench.sqlite3'}"
     setup_django(database_url, data_dir)
@@ -357,7 +358,7 @@ def main() -> None:
             import psycopg
 
             with psycopg.connect(f"{args.dsn}/postgres", autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+                admin.execute(f'DROP DATABASE IF EXISTS "{args.db}" WITH (FORCE)')
         shutil.rmtree(data_dir, ignore_errors=True)
     else:
         print(f"kept: {database_url}, files in {data_dir}")
