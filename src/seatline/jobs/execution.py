@@ -297,13 +297,17 @@ def _record_batch(jobs: list[Job], owner: str, outcomes: dict[int, object]) -> d
     statuses: dict[int, str] = {}
     succeeded: list[tuple[Job, dict[str, object]]] = []
     for job in jobs:
-        outcome = outcomes.get(job.pk, RuntimeError(f"the batch handler returned no outcome for job {job.pk}"))
+        outcome = outcomes.get(
+            job.pk, RuntimeError(f"the batch handler returned no outcome for job {job.pk}")
+        )
         if outcome is None or isinstance(outcome, dict):
             succeeded.append((job, outcome or {}))
         elif isinstance(outcome, Exception):
             statuses[job.pk] = _record_failure(job, owner, outcome)
         else:
-            error = TypeError(f"a batch handler returns a dict, None or an exception per job, not {outcome!r}")
+            error = TypeError(
+                f"a batch handler returns a dict, None or an exception per job, not {outcome!r}"
+            )
             statuses[job.pk] = _record_failure(job, owner, error)
     if succeeded:
         field = Job._meta.get_field("results")

@@ -70,7 +70,9 @@ class Worker:
         if batch is None or batch[1] < 2:
             self.run_job(job)
             return 1
-        more = claim_due(self.name, lease_seconds=self.lease_seconds, limit=batch[1] - 1, job_type=job.job_type)
+        more = claim_due(
+            self.name, lease_seconds=self.lease_seconds, limit=batch[1] - 1, job_type=job.job_type
+        )
         jobs = [job, *more]
         execute_batch(jobs, self.name, lease_seconds=self.lease_seconds)
         return len(jobs)
