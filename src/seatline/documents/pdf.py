@@ -82,7 +82,10 @@ class _Styles:
     seller_name: ParagraphStyle
 
 
+@lru_cache(maxsize=8)
 def _styles(fonts: FontPair) -> _Styles:
+    """The paragraph styles of a font pair (made once: `_Paragraph` remembers parses per style)."""
+
     def style(name: str, **values: Any) -> ParagraphStyle:
         values.setdefault("fontName", fonts.regular)
         values.setdefault("fontSize", 9)
@@ -104,8 +107,44 @@ def _styles(fonts: FontPair) -> _Styles:
     )
 
 
+_splits: dict[tuple[str, str, float, float], list[str]] = {}
+
+
+def _split(text: str, font: str, size: float, width: float) -> list[str]:
+    """`simpleSplit` remembered per process (a pure function of its arguments; table cells are
+    wrapped several times per document and the same descriptions recur in every document)."""
+    key = (text, font, size, width)
+    lines = _splits.get(key)
+    if lines is None:
+        if len(_splits) >= 20_000:
+            _splits.clear()
+        lines = _splits[key] = simpleSplit(text, font, size, width)
+    return list(lines)
+
+
+class _Paragraph(Paragraph):
+    """A Paragraph whose parse of plain text (one fragment, no markup) is remembered per process
+    and style: the letterhead, labels and bank details recur in every document. Wrapping and
+    drawing only read the fragments, so the result is the Paragraph's own."""
+
+    _parsed: dict[tuple[str, int], tuple[Any, ...]] = {}
+
+    def _setup(self, text: str, style: Any, bulletText: Any, frags: Any, cleaner: Any) -> None:
+        key = (text, id(style))
+        cached = self._parsed.get(key)
+        if cached is None or frags is not None:
+            super()._setup(text, style, bulletText, frags, cleaner)
+            if frags is None and len(self.frags) == 1 and not bulletText:
+                if len(self._parsed) >= 20_000:
+                    self._parsed.clear()
+                self._parsed[key] = (self.text, self.frags, self.style, self.bulletText)
+            return
+        self.text, self.frags, self.style, self.bulletText = cached
+        self.debug = 0
+
+
 def _p(text: str, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(escape(pdf_text(text)), style)
+    return _Paragraph(escape(pdf_text(text)), style)
 
 
 class TextCell(Flowable):
@@ -120,7 +159,7 @@ class TextCell(Flowable):
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
         self._lines = []
         for text, font, size, colour in self.parts:
-            for line in simpleSplit(text, font, size, available_width) or [""]:
+            for line in _split(text, font, size, available_width) or [""]:
                 self._lines.append((line, font, size, colour))
         self.width = available_width
         self.height = sum(size * 1.22 for _, _, size, _ in self._lines)
@@ -383,7 +422,7 @@ def _canvas_class(content: DocumentContent, fonts: FontPair) -> type[Canvas]:
             self.setFont(fonts.regular, 7.5)
             label = pdf_text(content.page_label.format(page=page, pages=total))
             self.drawRightString(PAGE_WIDTH - MARGIN, MARGIN - 6 * mm, label)
-            footer_lines = simpleSplit(pdf_text(content.footer), fonts.regular, 7, CONTENT_WIDTH * 0.78)
+            footer_lines = _split(pdf_text(content.footer), fonts.regular, 7, CONTENT_WIDTH * 0.78)
             self.setFont(fonts.regular, 7)
             for index, line in enumerate(footer_lines[:3]):
                 self.drawString(MARGIN, MARGIN - 6 * mm - index * 8.5, line)
