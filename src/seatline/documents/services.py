@@ -117,7 +117,7 @@ class _Rendered:
 
 
 def store_documents(
-    *, invoices: Sequence[Invoice], commit_every: int = COMMIT_EVERY
+    *, invoices: Sequence[Invoice], commit_every: int | None = None
 ) -> dict[int, tuple[DocumentFile, bool] | Exception]:
     """`stored_document` for many issued documents at once, by invoice id: (the stored PDF,
     whether it existed before), or the exception rendering that one raised (the others go on).
@@ -126,9 +126,10 @@ def store_documents(
     (the stored rows, the letterhead and the configuration once per batch; the invoices should
     come with ``select_related("account", "credited_invoice")`` and ``prefetch_related("lines",
     "taxes")``) and the writes: every `commit_every` documents, their rows and audit records in
-    one transaction of two inserts. A crash in between re-renders only the documents without a
+    one transaction of two inserts (default `COMMIT_EVERY`). A crash in between re-renders only the documents without a
     row (their files, named by content, are found in storage and not written again).
     """
+    commit_every = commit_every or COMMIT_EVERY
     out: dict[int, tuple[DocumentFile, bool] | Exception] = {}
     existing = {d.invoice_id: d for d in DocumentFile.objects.filter(invoice_id__in=[i.pk for i in invoices])}
     profile = CompanyProfile.get()
