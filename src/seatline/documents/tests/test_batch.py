@@ -50,7 +50,9 @@ def stored_files() -> list[str]:
     return sorted(names)
 
 
-def counting_renders(monkeypatch, fail_at: int | None = None, error: BaseException | None = None) -> list[int]:
+def counting_renders(
+    monkeypatch, fail_at: int | None = None, error: BaseException | None = None
+) -> list[int]:
     """Count the documents rendered through `services.render_pdf`; raise `error` at the
     `fail_at`-th one (1-based)."""
     rendered: list[int] = []
