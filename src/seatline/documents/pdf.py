@@ -127,10 +127,10 @@ class _Paragraph(Paragraph):
     and style: the letterhead, labels and bank details recur in every document. Wrapping and
     drawing only read the fragments, so the result is the Paragraph's own."""
 
-    _parsed: dict[tuple[str, int], tuple[Any, ...]] = {}
+    _parsed: dict[tuple[str, int, str], tuple[Any, ...]] = {}
 
     def _setup(self, text: str, style: Any, bulletText: Any, frags: Any, cleaner: Any) -> None:
-        key = (text, id(style))
+        key = (text, id(style), style.name)
         cached = self._parsed.get(key)
         if cached is None or frags is not None:
             super()._setup(text, style, bulletText, frags, cleaner)
