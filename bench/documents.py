@@ -3,7 +3,7 @@
 
     .venv/bin/python bench/documents.py [--invoices 10000] [--lines 10] [--workers 2]
         [--database postgres|sqlite] [--dsn postgresql://postgres@127.0.0.1:5432] [--render-only 500]
-        [--png docs/img/invoice-page.png] [--keep]
+        [--png docs/img/invoice-page.png] [--db seatline_bench_documents] [--keep]
 
 1. A fresh database (PostgreSQL `seatline_bench_documents`, or a SQLite file), migrated and
    seeded with --invoices issued invoices of --lines lines and two taxes each (accounts in five
@@ -16,7 +16,9 @@
    too). Inside the timing, per invoice: the job claimed, the invoice
    and its lines read, the PDF laid out, hashed, written to file storage (the data directory),
    its DocumentFile row and audit record inserted, the job finished.
-4. Reported: time, PDFs per second, average file size and pages; the job failures (expected 0).
+4. Reported: time, PDFs per second, average file size and pages; the job failures (expected 0);
+   the workers' CPU time per PDF and the load average before and after the timed part (the
+   machine is shared: a busy machine slows the time, much less the CPU per PDF).
 
 Not run in CI. The database is dropped at the end unless --keep.
 """
@@ -249,9 +251,11 @@ def render_only(count: int) -> float:
     return (time.perf_counter() - started) * 1000 / len(invoices)
 
 
-def run_workers(workers: int, env: dict[str, str], total: int) -> tuple[float, float, dict[str, int]]:
+def run_workers(workers: int, env: dict[str, str], total: int) -> tuple[float, float, dict[str, int], float]:
     """(seconds from the first job started to the last finished, wall seconds with the workers'
-    start-up, job counts by status)."""
+    start-up, job counts by status, CPU seconds the worker processes used)."""
+    import resource
+
     from django.db import connections
     from django.db.models import Count, Max, Min
 
@@ -259,6 +263,7 @@ def run_workers(workers: int, env: dict[str, str], total: int) -> tuple[float, f
 
     connections.close_all()
     command = [sys.executable, "-m", "seatline.cli", "worker", "--poll-interval", "0.05"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     processes = [
         subprocess.Popen(
@@ -282,10 +287,12 @@ def run_workers(workers: int, env: dict[str, str], total: int) -> tuple[float, f
             process.send_signal(signal.SIGTERM)
         for process in processes:
             process.wait(timeout=60)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     jobs = Job.objects.filter(job_type="create_pdf")
     statuses = dict(jobs.values_list("status").annotate(n=Count("id")).order_by())
     span = jobs.aggregate(first=Min("started_at"), last=Max("finished_at"))
-    return (span["last"] - span["first"]).total_seconds(), elapsed, statuses
+    return (span["last"] - span["first"]).total_seconds(), elapsed, statuses, cpu
 
 
 def main() -> None:
@@ -299,6 +306,7 @@ def main() -> None:
     parser.add_argument("--dsn", default="postgresql://postgres@127.0.0.1:5432")
     parser.add_argument("--render-only", type=int, default=500)
     parser.add_argument("--png", help="also write page 1 of the first invoice as a PNG (pypdfium2)")
+    parser.add_argument("--db", default=DB_NAME, help="PostgreSQL database name (dropped and re-created)")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
 
@@ -307,9 +315,9 @@ def main() -> None:
         import psycopg
 
         with psycopg.connect(f"{args.dsn}/postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-            admin.execute(f'CREATE DATABASE "{DB_NAME}"')
-        database_url = f"{args.dsn}/{DB_NAME}"
+            admin.execute(f'DROP DATABASE IF EXISTS "{args.db}" WITH (FORCE)')
+            admin.execute(f'CREATE DATABASE "{args.db}"')
+        database_url = f"{args.dsn}/{args.db}"
     else:
         database_url = f"sqlite:///{data_dir / 'bench.sqlite3'}"
     setup_django(database_url, data_dir)
@@ -326,7 +334,9 @@ def main() -> None:
         "SEATLINE_DATA_DIR": str(data_dir),
         "SEATLINE_LOG_LEVEL": "WARNING",
     }
-    elapsed, wall, statuses = run_workers(args.workers, env, args.invoices)
+    load_before = os.getloadavg()
+    elapsed, wall, statuses, cpu = run_workers(args.workers, env, args.invoices)
+    load_after = os.getloadavg()
 
     from django.db.models import Avg, Sum
 
@@ -339,6 +349,11 @@ def main() -> None:
         f"(first job started to last finished; {wall:.1f} s with the workers' start-up)"
     )
     print(f"average file size {stats['size'] / 1024:.1f} KiB, {stats['pages']} pages; jobs: {statuses}")
+    print(
+        f"worker CPU {cpu * 1000 / max(done, 1):.2f} ms per PDF (user + system, start-up included); "
+        "load average (1, 5, 15 min) before %.2f %.2f %.2f, after %.2f %.2f %.2f"
+        % (*load_before, *load_after)
+    )
     if args.png:
         import pypdfium2
 
@@ -357,7 +372,7 @@ def main() -> None:
             import psycopg
 
             with psycopg.connect(f"{args.dsn}/postgres", autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+                admin.execute(f'DROP DATABASE IF EXISTS "{args.db}" WITH (FORCE)')
         shutil.rmtree(data_dir, ignore_errors=True)
     else:
         print(f"kept: {database_url}, files in {data_dir}")

@@ -8,6 +8,7 @@ always the document's, the locale only decides the spelling.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -38,6 +39,23 @@ def pdf_text(value: str) -> str:
     return value.translate(PDF_REPLACEMENTS)
 
 
+#: Formatted values by (locale tag, kind, exact value text, currency): Babel's formatting is a
+#: pure function of these, and a batch of documents writes the same prices, dates and
+#: quantities over and over. Keyed by the value's text, not the Decimal (19 and 19.0 are equal
+#: Decimals that may be written differently). Cleared when it grows past _CACHE_LIMIT entries.
+_cache: dict[tuple[str, str, str, str], str] = {}
+_CACHE_LIMIT = 50_000
+
+
+def _cached(key: tuple[str, str, str, str], compute: Callable[[], str]) -> str:
+    value = _cache.get(key)
+    if value is None:
+        if len(_cache) >= _CACHE_LIMIT:
+            _cache.clear()
+        value = _cache[key] = compute()
+    return value
+
+
 @dataclass(frozen=True)
 class Formatter:
     tag: str
@@ -52,10 +70,16 @@ class Formatter:
 
     def money(self, amount: Decimal, currency: str) -> str:
         """An amount in the currency's minor units: ``1.234,56 €`` (de-DE), ``$1,234.56`` (en-US)."""
+        return _cached((self.tag, "money", str(amount), currency), lambda: self._money(amount, currency))
+
+    def _money(self, amount: Decimal, currency: str) -> str:
         return format_currency(quantize(amount, currency), currency, locale=self.locale)
 
     def unit_price(self, amount: Decimal, currency: str) -> str:
         """A unit price with at least the currency's digits and up to 4: ``12,3456 €``."""
+        return _cached((self.tag, "unit", str(amount), currency), lambda: self._unit_price(amount, currency))
+
+    def _unit_price(self, amount: Decimal, currency: str) -> str:
         digits = get_currency_precision(currency)
         value = amount.quantize(Decimal("0.0001")).normalize()
         if -int(value.as_tuple().exponent) < digits:
@@ -64,6 +88,9 @@ class Formatter:
 
     def quantity(self, value: Decimal) -> str:
         """A quantity: whole numbers without decimals (``10``), others as needed (``2,5``)."""
+        return _cached((self.tag, "quantity", str(value), ""), lambda: self._quantity(value))
+
+    def _quantity(self, value: Decimal) -> str:
         normalized = value.normalize()
         if normalized == normalized.to_integral_value():
             normalized = normalized.quantize(Decimal(1))
@@ -74,7 +101,12 @@ class Formatter:
         return format_percent(value / 100, locale=self.locale, decimal_quantization=False)
 
     def date(self, value: dt.date | None) -> str:
-        return format_date(value, "medium", locale=self.locale) if value else ""
+        if not value:
+            return ""
+        return _cached(
+            (self.tag, "date", value.isoformat(), ""),
+            lambda: format_date(value, "medium", locale=self.locale),
+        )
 
     def period(self, start: dt.date | None, end: dt.date | None) -> str:
         if not start and not end:

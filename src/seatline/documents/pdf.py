@@ -12,19 +12,23 @@ issue time as creation date, so the same document renders to the same bytes.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab import rl_config
 from reportlab.lib import colors
+from reportlab.lib.boxstuff import aspectRatioFix
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.lib.utils import ImageReader, simpleSplit
+from reportlab.lib.utils import ImageReader, _digester, simpleSplit
+from reportlab.pdfbase import pdfdoc
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -78,7 +82,10 @@ class _Styles:
     seller_name: ParagraphStyle
 
 
+@lru_cache(maxsize=8)
 def _styles(fonts: FontPair) -> _Styles:
+    """The paragraph styles of a font pair (made once: `_Paragraph` remembers parses per style)."""
+
     def style(name: str, **values: Any) -> ParagraphStyle:
         values.setdefault("fontName", fonts.regular)
         values.setdefault("fontSize", 9)
@@ -100,8 +107,44 @@ def _styles(fonts: FontPair) -> _Styles:
     )
 
 
+_splits: dict[tuple[str, str, float, float], list[str]] = {}
+
+
+def _split(text: str, font: str, size: float, width: float) -> list[str]:
+    """`simpleSplit` remembered per process (a pure function of its arguments; table cells are
+    wrapped several times per document and the same descriptions recur in every document)."""
+    key = (text, font, size, width)
+    lines = _splits.get(key)
+    if lines is None:
+        if len(_splits) >= 20_000:
+            _splits.clear()
+        lines = _splits[key] = simpleSplit(text, font, size, width)
+    return list(lines)
+
+
+class _Paragraph(Paragraph):
+    """A Paragraph whose parse of plain text (one fragment, no markup) is remembered per process
+    and style: the letterhead, labels and bank details recur in every document. Wrapping and
+    drawing only read the fragments, so the result is the Paragraph's own."""
+
+    _parsed: dict[tuple[str, int, str], tuple[Any, ...]] = {}
+
+    def _setup(self, text: str, style: Any, bulletText: Any, frags: Any, cleaner: Any) -> None:
+        key = (text, id(style), style.name)
+        cached = self._parsed.get(key)
+        if cached is None or frags is not None:
+            super()._setup(text, style, bulletText, frags, cleaner)
+            if frags is None and len(self.frags) == 1 and not bulletText:
+                if len(self._parsed) >= 20_000:
+                    self._parsed.clear()
+                self._parsed[key] = (self.text, self.frags, self.style, self.bulletText)
+            return
+        self.text, self.frags, self.style, self.bulletText = cached
+        self.debug = 0
+
+
 def _p(text: str, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(escape(pdf_text(text)), style)
+    return _Paragraph(escape(pdf_text(text)), style)
 
 
 class TextCell(Flowable):
@@ -116,7 +159,7 @@ class TextCell(Flowable):
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
         self._lines = []
         for text, font, size, colour in self.parts:
-            for line in simpleSplit(text, font, size, available_width) or [""]:
+            for line in _split(text, font, size, available_width) or [""]:
                 self._lines.append((line, font, size, colour))
         self.width = available_width
         self.height = sum(size * 1.22 for _, _, size, _ in self._lines)
@@ -131,16 +174,52 @@ class TextCell(Flowable):
             self.canv.drawString(0, y + size * 0.22, text)
 
 
+class _PreparedImage:
+    """An image decoded, compressed and named once per process: what `Canvas.drawImage` makes
+    of an `ImageReader` in every document (its RGB data, MD5 name and zlib-compressed XObject),
+    kept to be registered again in the next document (`DocumentCanvas.drawImage`)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.reader = ImageReader(io.BytesIO(data))
+        self.size: tuple[int, int] = self.reader.getSize()
+        rawdata = self.reader.getRGBData()
+        smask = self.reader._dataA
+        mdata = smask.getRGBData() if smask else b"auto"  # drawImage's mask="auto" signature
+        self.name: str = _digester(rawdata + mdata)
+        self.xobject = pdfdoc.PDFImageXObject(self.name, self.reader, mask="auto")
+        self.xobject.name = self.name
+
+
+_prepared_images: dict[int, _PreparedImage] = {}  # id(reader) -> prepared (kept alive by the cache)
+
+
+@lru_cache(maxsize=4)
+def _prepared_image(data: bytes) -> _PreparedImage | None:
+    try:
+        prepared = _PreparedImage(data)
+    except Exception:  # an unreadable logo is left out rather than failing the document
+        return None
+    _prepared_images[id(prepared.reader)] = prepared
+    return prepared
+
+
+class _LogoImage(Image):
+    """The platypus Image of a prepared logo (drawn by `DocumentCanvas.drawImage`)."""
+
+    def __init__(self, prepared: _PreparedImage, width: float, height: float) -> None:
+        self._img = prepared.reader
+        super().__init__(io.BytesIO(b""), width=width, height=height, hAlign="LEFT")
+
+
 def _logo(data: bytes | None) -> Image | None:
     if not data:
         return None
-    try:
-        reader = ImageReader(io.BytesIO(data))
-        width, height = reader.getSize()
-    except Exception:  # an unreadable logo is left out rather than failing the document
+    prepared = _prepared_image(data)
+    if prepared is None:
         return None
+    width, height = prepared.size
     scale = min(LOGO_BOX[0] / width, LOGO_BOX[1] / height)
-    return Image(io.BytesIO(data), width=width * scale, height=height * scale, hAlign="LEFT")
+    return _LogoImage(prepared, width * scale, height * scale)
 
 
 def _letterhead(content: DocumentContent, st: _Styles) -> Table:
@@ -282,6 +361,48 @@ def _canvas_class(content: DocumentContent, fonts: FontPair) -> type[Canvas]:
             self.setAuthor(pdf_text(content.seller[0]) if content.seller else "")
             self.setCreator("Seatline")
 
+        def drawImage(  # ReportLab's name
+            self, image: Any, x: float, y: float, width: float, height: float, mask: Any = None, **kwargs: Any
+        ) -> Any:
+            prepared = _prepared_images.get(id(image))
+            if prepared is None or prepared.reader is not image or mask != "auto" or kwargs:
+                return super().drawImage(image, x, y, width, height, mask=mask, **kwargs)
+            return self._draw_prepared(prepared, x, y, width, height)
+
+        def _draw_prepared(
+            self, prepared: _PreparedImage, x: float, y: float, width: float, height: float
+        ) -> None:
+            """`Canvas.drawImage` of an ImageReader with mask="auto", from the prepared XObject:
+            the same registration and drawing operators, without decoding and compressing."""
+            self._currentPageHasImages = 1
+            name = prepared.name
+            reg_name = self._doc.getXObjectName(name)
+            img_obj = self._doc.idToObject.get(reg_name, None)
+            if not img_obj:
+                img_obj = copy.copy(prepared.xobject)
+                self._setXObjects(img_obj)
+                self._doc.Reference(img_obj, reg_name)
+                self._doc.addForm(name, img_obj)
+                smask = getattr(img_obj, "_smask", None)
+                if smask:
+                    smask = copy.copy(smask)
+                    mask_name = self._doc.getXObjectName(smask.name)
+                    if not self._doc.idToObject.get(mask_name, None):
+                        self._setXObjects(smask)
+                        img_obj.smask = self._doc.Reference(smask, mask_name)
+                    else:
+                        img_obj.smask = pdfdoc.PDFObjectReference(mask_name)
+                    del img_obj._smask
+            x, y, width, height, _ = aspectRatioFix(
+                False, "c", x, y, width, height, img_obj.width, img_obj.height, False
+            )
+            self.saveState()
+            self.translate(x, y)
+            self.scale(width, height)
+            self._code.append(f"/{reg_name} Do")
+            self.restoreState()
+            self._formsinuse.append(name)
+
         def showPage(self) -> None:  # ReportLab's name
             self._held.append(dict(self.__dict__))
             self._startPage()
@@ -301,7 +422,7 @@ def _canvas_class(content: DocumentContent, fonts: FontPair) -> type[Canvas]:
             self.setFont(fonts.regular, 7.5)
             label = pdf_text(content.page_label.format(page=page, pages=total))
             self.drawRightString(PAGE_WIDTH - MARGIN, MARGIN - 6 * mm, label)
-            footer_lines = simpleSplit(pdf_text(content.footer), fonts.regular, 7, CONTENT_WIDTH * 0.78)
+            footer_lines = _split(pdf_text(content.footer), fonts.regular, 7, CONTENT_WIDTH * 0.78)
             self.setFont(fonts.regular, 7)
             for index, line in enumerate(footer_lines[:3]):
                 self.drawString(MARGIN, MARGIN - 6 * mm - index * 8.5, line)

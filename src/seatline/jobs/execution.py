@@ -24,7 +24,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import DatabaseError, connection, connections, models, transaction
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 
 from seatline import clock
 from seatline.jobs.models import CLAIMABLE_STATUSES, Job, JobStatus
@@ -32,6 +32,7 @@ from seatline.jobs.registry import (
     NotApplicable,
     PermanentJobError,
     RetryAfterCommit,
+    get_batch_handler,
     get_handler,
     handled_types,
     runs_in_transaction,
@@ -90,12 +91,14 @@ def claim_values(owner: str, lease_seconds: float, now: dt.datetime) -> dict[str
     }
 
 
-def claim_due(owner: str, *, lease_seconds: float = 60, limit: int = 1) -> list[Job]:
-    """Claim up to `limit` due Waiting/Retry jobs whose type has a handler; they are In progress."""
+def claim_due(
+    owner: str, *, lease_seconds: float = 60, limit: int = 1, job_type: str | None = None
+) -> list[Job]:
+    """Claim up to `limit` due Waiting/Retry jobs whose type has a handler (of `job_type` only,
+    when given); they are In progress."""
     now = clock.now()
-    candidates = Job.objects.filter(
-        status__in=CLAIMABLE_STATUSES, scheduled_for__lte=now, job_type__in=handled_types()
-    )
+    types = [job_type] if job_type is not None else handled_types()
+    candidates = Job.objects.filter(status__in=CLAIMABLE_STATUSES, scheduled_for__lte=now, job_type__in=types)
     with transaction.atomic():
         ids = lock_candidate_ids(candidates, limit)
         claimed = transition(ids, CLAIMABLE_STATUSES, **claim_values(owner, lease_seconds, now))
@@ -137,10 +140,11 @@ def _failure_results(exc: BaseException, attempt: int) -> dict[str, object]:
 
 
 class _Heartbeat:
-    """Extends the job's lease from a side thread while its handler runs."""
+    """Extends the lease of the job (or of a batch's jobs) from a side thread while its handler runs."""
 
-    def __init__(self, job_id: int, owner: str, lease_seconds: float) -> None:
+    def __init__(self, job_id: int | list[int], owner: str, lease_seconds: float) -> None:
         self.job_id = job_id
+        self.job_ids = job_id if isinstance(job_id, list) else [job_id]
         self.owner = owner
         self.lease_seconds = lease_seconds
         self.interval = max(lease_seconds / 3.0, 0.05)
@@ -160,9 +164,9 @@ class _Heartbeat:
     def beat(self) -> bool:
         now = clock.now()
         return bool(
-            Job.objects.filter(pk=self.job_id, lease_owner=self.owner, status=JobStatus.IN_PROGRESS).update(
-                lease_expires_at=now + dt.timedelta(seconds=self.lease_seconds), heartbeat_at=now
-            )
+            Job.objects.filter(
+                pk__in=self.job_ids, lease_owner=self.owner, status=JobStatus.IN_PROGRESS
+            ).update(lease_expires_at=now + dt.timedelta(seconds=self.lease_seconds), heartbeat_at=now)
         )
 
     def _run(self) -> None:
@@ -263,6 +267,98 @@ def _failed_attempt(job: Job, owner: str, exc: Exception) -> tuple[str, bool]:
         "job %s (%s) attempt %s failed, retry at %s: %s", job.pk, job.job_type, job.attempts, retry_at, error
     )
     return JobStatus.RETRY, recorded
+
+
+def execute_batch(jobs: list[Job], owner: str, *, lease_seconds: float = 60) -> dict[int, str]:
+    """Run the batch handler of jobs of one type this owner has claimed and record each job's
+    outcome (see `registry.batch_job_handler`); returns the status of each job by id. Types
+    without a batch handler run one by one (`execute`)."""
+    if not jobs:
+        return {}
+    batch = get_batch_handler(jobs[0].job_type)
+    if batch is None or any(job.job_type != jobs[0].job_type for job in jobs):
+        return {job.pk: execute(job, owner, lease_seconds=lease_seconds) for job in jobs}
+    heartbeat = None
+    if not transaction.get_connection().in_atomic_block:
+        heartbeat = _Heartbeat([job.pk for job in jobs], owner, lease_seconds)
+        heartbeat.start()
+    try:
+        try:
+            outcomes: dict[int, object] = dict(batch[0](jobs))
+        except Exception as exc:  # the whole batch failed: every job records it
+            outcomes = {job.pk: exc for job in jobs}
+        return _record_batch(jobs, owner, outcomes)
+    finally:
+        if heartbeat is not None:
+            heartbeat.stop()
+
+
+def _record_batch(jobs: list[Job], owner: str, outcomes: dict[int, object]) -> dict[int, str]:
+    statuses: dict[int, str] = {}
+    succeeded: list[tuple[Job, dict[str, object]]] = []
+    for job in jobs:
+        outcome = outcomes.get(
+            job.pk, RuntimeError(f"the batch handler returned no outcome for job {job.pk}")
+        )
+        if outcome is None or isinstance(outcome, dict):
+            succeeded.append((job, outcome or {}))
+        elif isinstance(outcome, Exception):
+            statuses[job.pk] = _record_failure(job, owner, outcome)
+        else:
+            error = TypeError(
+                f"a batch handler returns a dict, None or an exception per job, not {outcome!r}"
+            )
+            statuses[job.pk] = _record_failure(job, owner, error)
+    if succeeded:
+        field = Job._meta.get_field("results")
+        results = Case(
+            *[When(pk=job.pk, then=Value(result, output_field=field)) for job, result in succeeded],
+            output_field=field,
+        )
+        ids = [job.pk for job, _ in succeeded]
+        now = clock.now()
+        updated = Job.objects.filter(pk__in=ids, lease_owner=owner, status=JobStatus.IN_PROGRESS).update(
+            status=JobStatus.SUCCEEDED,
+            results=results,
+            error="",
+            finished_at=now,
+            lease_owner="",
+            lease_expires_at=None,
+        )
+        finished = set(ids)
+        if updated != len(ids):  # some were given away meanwhile: which ones did this update finish?
+            finished = set(
+                Job.objects.filter(pk__in=ids, status=JobStatus.SUCCEEDED, finished_at=now).values_list(
+                    "pk", flat=True
+                )
+            )
+        for pk in ids:
+            statuses[pk] = JobStatus.SUCCEEDED if pk in finished else "lease_lost"
+            if pk not in finished:
+                logger.warning("job %s: lease lost while running (its handler commits its own work)", pk)
+    return statuses
+
+
+def _record_failure(job: Job, owner: str, exc: Exception) -> str:
+    """Record one job's exception as `_run_handler` does (after the handler's own commits)."""
+    if isinstance(exc, NotApplicable):
+        _finish(
+            job,
+            owner,
+            JobStatus.NOT_APPLICABLE,
+            results={"reason": exc.reason},
+            error="",
+            finished_at=clock.now(),
+        )
+        return JobStatus.NOT_APPLICABLE
+    if isinstance(exc, PermanentJobError):
+        results = _failure_results(exc, job.attempts)
+        _finish(
+            job, owner, JobStatus.FAILED, results=results, error=results["reason"], finished_at=clock.now()
+        )
+        logger.warning("job %s (%s) failed: %s", job.pk, job.job_type, exc)
+        return JobStatus.FAILED
+    return _failed_attempt(job, owner, exc)[0]
 
 
 def run_job_by_id(job_id: int, owner: str, *, lease_seconds: float = 60) -> str:

@@ -52,6 +52,15 @@ Rules:
   handed to an SMTP server: the "sending" mark must survive a crash so a retried job does not
   send again). Its writes do not roll back with a failure; the job's final status is still
   recorded by the executor.
+* ``@batch_job_handler(key, size=N)`` (beside the single-job handler of the same type, which must
+  be ``atomic=False``): the embedded worker claims up to N due jobs of that type at once and hands
+  them to the batch handler in one call (many small jobs, e.g. one PDF per invoice, without one
+  claim, handler call and finish per row). The batch handler manages its own transactions like
+  an ``atomic=False`` handler and returns one outcome per job id: the results dict (or None), or
+  the exception that job would have raised (`NotApplicable`, `PermanentJobError`, any other:
+  retried); a job it leaves out is retried. An exception raised by the batch handler itself
+  fails every job of the batch. Its work must be idempotent per job: after a crash mid-batch the
+  unfinished jobs run again. Celery deliveries and `run_job_by_id` still use the single handler.
 * Long work should fan out: enqueue child jobs with ``parent=job`` (e.g. Invoice Run Chunk jobs of
   an Invoice Run) rather than hold one transaction for thousands of contracts.
 """
@@ -67,6 +76,7 @@ if TYPE_CHECKING:
     from seatline.jobs.models import Job
 
 Handler = Callable[["Job"], "dict[str, Any] | None"]
+BatchHandler = Callable[["list[Job]"], "dict[int, dict[str, Any] | None | Exception]"]
 H = TypeVar("H", bound=Callable[..., Any])
 
 
@@ -109,6 +119,7 @@ JOB_TYPES: dict[str, str] = {
 
 _handlers: dict[str, Handler] = {}
 _non_atomic: set[str] = set()
+_batch_handlers: dict[str, tuple[BatchHandler, int]] = {}
 _lock = threading.Lock()
 
 
@@ -155,6 +166,37 @@ def job_handler(key: str, *, atomic: bool = True) -> Callable[[H], H]:
         return func
 
     return decorator
+
+
+def batch_job_handler(key: str, *, size: int) -> Callable[[H], H]:
+    """Register the decorated function as the batch handler of `key`: up to `size` jobs per call
+    (see the module doc; the type keeps its single-job handler, registered ``atomic=False``)."""
+    if size < 1:
+        raise ValueError("a batch holds at least one job")
+
+    def decorator(func: H) -> H:
+        if key not in JOB_TYPES:
+            raise ValueError(f"unknown job type {key!r}; known: {', '.join(sorted(JOB_TYPES))}")
+        with _lock:
+            current = _batch_handlers.get(key)
+            if current is not None and _qualname(current[0]) != _qualname(func):
+                raise ValueError(f"job type {key!r} already has a batch handler: {_qualname(current[0])}")
+            _batch_handlers[key] = (func, size)
+        return func
+
+    return decorator
+
+
+def get_batch_handler(key: str) -> tuple[BatchHandler, int] | None:
+    """(batch handler, batch size) of `key`, when it has one and its single-job handler is the
+    installed one (a test's `handler_override` of the single handler turns batching off)."""
+    batch = _batch_handlers.get(key)
+    single = _handlers.get(key)
+    if batch is None or single is None or key not in _non_atomic:
+        return None
+    if getattr(single, "__module__", None) != getattr(batch[0], "__module__", None):
+        return None
+    return batch
 
 
 def runs_in_transaction(key: str) -> bool:

@@ -16,8 +16,9 @@ from types import FrameType
 
 from django.db import DatabaseError, close_old_connections, connections
 
-from seatline.jobs.execution import claim_due, execute, reap_expired_leases
+from seatline.jobs.execution import claim_due, execute, execute_batch, reap_expired_leases
 from seatline.jobs.models import Job
+from seatline.jobs.registry import get_batch_handler
 from seatline.jobs.selectors import jobs_without_handler
 
 logger = logging.getLogger("seatline.jobs")
@@ -55,13 +56,26 @@ class Worker:
         return execute(job, self.name, lease_seconds=self.lease_seconds)
 
     def run_once(self) -> bool:
-        """Reap expired leases, then claim and run one due job. True when a job ran."""
+        """Reap expired leases, then claim and run one due job (with more of its type when the
+        type has a batch handler). True when a job ran."""
+        return self._run_next() > 0
+
+    def _run_next(self) -> int:
+        """`run_once`; returns the number of jobs run."""
         reap_expired_leases()
         job = self.claim()
         if job is None:
-            return False
-        self.run_job(job)
-        return True
+            return 0
+        batch = get_batch_handler(job.job_type)
+        if batch is None or batch[1] < 2:
+            self.run_job(job)
+            return 1
+        more = claim_due(
+            self.name, lease_seconds=self.lease_seconds, limit=batch[1] - 1, job_type=job.job_type
+        )
+        jobs = [job, *more]
+        execute_batch(jobs, self.name, lease_seconds=self.lease_seconds)
+        return len(jobs)
 
     def run_until_idle(self, max_jobs: int = 100_000) -> int:
         """Run due jobs in this process until none is due (tests, `seatline simulate`).
@@ -71,9 +85,10 @@ class Worker:
         """
         count = 0
         while count < max_jobs and not self.stop_event.is_set():
-            if not self.run_once():
+            ran = self._run_next()
+            if not ran:
                 break
-            count += 1
+            count += ran
         self.report_missing_handlers()
         return count
 
