@@ -128,9 +128,7 @@ def enqueue_many(
     return jobs
 
 
-def enqueue_rows(
-    job_type: str, model: type[models.Model], items: Sequence[tuple[dict, int]]
-) -> list[int]:
+def enqueue_rows(job_type: str, model: type[models.Model], items: Sequence[tuple[dict, int]]) -> list[int]:
     """`enqueue_many` for many jobs of one type whose related objects are rows of `model`, given
     as (parameters, primary key) pairs, written without model instances (an invoice run chunk's
     follow-up jobs): one statement; returns the new job ids in order."""
