@@ -6,10 +6,13 @@ Rows are plain mappings of column attribute names (`contract_id`, `total`, ...) 
 of the field's type; missing fields take the field's default (evaluated once per call).
 
 * `insert_rows(model, rows)`: PostgreSQL: one `COPY ... FROM STDIN` (no ids back); SQLite:
-  `executemany`. `insert_rows(..., returning=True)`: multi-row `INSERT ... RETURNING id` (ids in
-  row order), batched to the backend's parameter limit.
-* `update_rows(model, key, columns, rows)`: PostgreSQL: one `UPDATE ... FROM (VALUES ...)`;
-  SQLite: `executemany` of the single-row UPDATE.
+  `executemany`. `insert_rows(..., returning=True)`: PostgreSQL: one `INSERT ... SELECT * FROM
+  unnest(...) RETURNING id` (one array parameter per column); SQLite: multi-row `INSERT ...
+  RETURNING id` batched to its parameter limit (ids in row order).
+* `upsert_rows(model, rows, unique, update)`: the same INSERT with `ON CONFLICT ... DO UPDATE`.
+* `update_rows(model, key, columns, rows)`: PostgreSQL: one `UPDATE ... FROM unnest(...)` (the
+  `UPDATE ... FROM (VALUES ...)` of the rows, as arrays); SQLite: `executemany` of the
+  single-row UPDATE.
 
 Values go to psycopg as they are on PostgreSQL (JSON wrapped as `Jsonb`); on SQLite through the
 field's `get_db_prep_save` (Django's adaptation: naive UTC datetimes, decimals as text). Both
@@ -67,6 +70,13 @@ def _run(sql: str, params: Any, many: bool, executor: Callable[..., Any]) -> Any
         return wrapped(sql, params, many, run)
 
 
+def _unnest(fields: Sequence[models.Field], data: Sequence[Sequence[Any]]) -> tuple[str, list[Any]]:
+    """PostgreSQL: `unnest(%s::type[], ...)` of the rows' columns, one array parameter per column
+    (a short statement whatever the number of rows)."""
+    casts = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+    return f"unnest({casts})", [[row[n] for row in data] for n in range(len(fields))]
+
+
 def _table(model: type[models.Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
@@ -82,7 +92,7 @@ def insert_rows(model: type[models.Model], rows: Sequence[Row], *, returning: bo
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = _table(model)
     if returning:
-        return _insert_returning(table, columns, len(fields), data)
+        return _insert_returning(table, columns, fields, data)
     if connection.vendor == "postgresql":
         sql = f"COPY {table} ({columns}) FROM STDIN"
 
@@ -99,9 +109,16 @@ def insert_rows(model: type[models.Model], rows: Sequence[Row], *, returning: bo
     return []
 
 
-def _insert_returning(table: str, columns: str, width: int, data: list[list[Any]]) -> list[int]:
-    limit = 65_000 if connection.vendor == "postgresql" else connection.features.max_query_params
-    size = max(limit // width, 1)
+def _insert_returning(
+    table: str, columns: str, fields: Sequence[models.Field], data: list[list[Any]]
+) -> list[int]:
+    width = len(fields)
+    if connection.vendor == "postgresql":
+        rows, params = _unnest(fields, data)
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {table} ({columns}) SELECT * FROM {rows} RETURNING id", params)
+            return [row[0] for row in cursor.fetchall()]
+    size = max(connection.features.max_query_params // width, 1)
     row_sql = "(" + ", ".join(["%s"] * width) + ")"
     ids: list[int] = []
     with connection.cursor() as cursor:
@@ -138,16 +155,13 @@ def update_rows(
     data = [[convert(value) for convert, value in zip(converters, row, strict=True)] for row in rows]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            types = [f.db_type(connection) or "text" for f in fields]
-            first = "(" + ", ".join(f"%s::{t}" for t in types) + ")"
-            other = "(" + ", ".join(["%s"] * len(fields)) + ")"
-            values = ", ".join([first] + [other] * (len(data) - 1))
+            source, arrays = _unnest(fields, data)
             names = ", ".join(f"c{n}" for n in range(len(fields)))
             assignments = [f"{q(f.column)} = v.c{n}" for n, f in enumerate(fields) if n > 0]
             cursor.execute(
                 f"UPDATE {table} AS t SET {', '.join([*assignments, *set_constants])} "
-                f"FROM (VALUES {values}) AS v({names}) WHERE t.{q(fields[0].column)} = v.c0",
-                [*constant_values, *[value for row in data for value in row]],
+                f"FROM {source} AS v({names}) WHERE t.{q(fields[0].column)} = v.c0",
+                [*constant_values, *arrays],
             )
             return int(cursor.rowcount)
         assignments = [f"{q(f.column)} = %s" for f in fields[1:]]
@@ -174,14 +188,18 @@ def upsert_rows(
     columns = ", ".join(q(f.column) for f in fields)
     conflict = ", ".join(q(by_name[name].column) for name in unique)
     assignments = ", ".join(f"{q(by_name[n].column)} = EXCLUDED.{q(by_name[n].column)}" for n in update)
-    limit = 65_000 if connection.vendor == "postgresql" else connection.features.max_query_params
-    size = max(limit // len(fields), 1)
-    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    table = _table(model)
+    suffix = f"ON CONFLICT ({conflict}) DO UPDATE SET {assignments}"
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            source, arrays = _unnest(fields, data)
+            cursor.execute(f"INSERT INTO {table} ({columns}) SELECT * FROM {source} {suffix}", arrays)
+            return
+        size = max(connection.features.max_query_params // len(fields), 1)
+        row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
         for start in range(0, len(data), size):
             batch = data[start : start + size]
             cursor.execute(
-                f"INSERT INTO {_table(model)} ({columns}) VALUES {', '.join([row_sql] * len(batch))} "
-                f"ON CONFLICT ({conflict}) DO UPDATE SET {assignments}",
+                f"INSERT INTO {table} ({columns}) VALUES {', '.join([row_sql] * len(batch))} {suffix}",
                 [value for values in batch for value in values],
             )

@@ -14,6 +14,7 @@ numbered (one UPDATE ... FROM (VALUES ...)), the follow-up jobs (one INSERT per 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from seatline.common import events
 from seatline.common.bulk import insert_rows, update_rows, upsert_rows
 from seatline.configuration.selectors import configuration
 from seatline.contracts.models import BillingContract, BillingSchedule
-from seatline.core.money import quantize, unit_price4
+from seatline.core.money import minor_units, quantize, unit_price4
 from seatline.core.types import ContractTerms, Cycle, Proposal
 from seatline.invoicing.events import invoice_data
 from seatline.invoicing.issuing import FOLLOW_UP_JOBS
@@ -74,7 +75,18 @@ class ContractPlan:
     next_invoice_date_changed: bool = False
 
 
+_places = functools.lru_cache(maxsize=64)(minor_units)
+
+
 def _money(amount: Decimal, currency: str) -> Decimal:
+    """`quantize(amount, currency)`; an amount the core already rounded to the currency's minor
+    units (every line amount) is returned as it is (the same value and exponent)."""
+    if (
+        isinstance(amount, Decimal)
+        and amount.as_tuple().exponent == -_places(currency)
+        and not (amount.is_signed() and not amount)
+    ):
+        return amount
     return quantize(amount, currency)
 
 

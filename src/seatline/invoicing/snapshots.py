@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from seatline import core
+from seatline.common.choices import UNIT_MONTHS
 from seatline.configuration.models import Configuration
 from seatline.configuration.selectors import configuration
 from seatline.contracts.models import BillingContract, BillingSchedule
@@ -109,16 +110,45 @@ def _snapshots(subscriptions: Sequence[Subscription], **filters: Any) -> list[Su
 
 
 def _subscriptions_of(ids: Sequence[int]) -> dict[int, tuple[SubscriptionSnapshot, ...]]:
-    """Per contract: every subscription with all its change logs, ordered by (effective, id)."""
-    subscriptions = list(
+    """Per contract: every subscription with all its change logs, ordered by (effective, id).
+    Read as plain rows (a chunk reads thousands: no model instances)."""
+    rows = list(
         Subscription.objects.filter(contract_id__in=ids)
-        .select_related("product__tax_category")
         .order_by("id")
+        .values_list(
+            "id",
+            "contract_id",
+            "kind",
+            "name",
+            "sales_unit",
+            "start_date",
+            "taxable",
+            "product__tax_category__name",
+        )
     )
+    changes: dict[int, list[Change]] = {row[0]: [] for row in rows}
+    for pk, subscription_id, effective, delta, price, kind, refund in (
+        LicenseChangeLog.objects.filter(subscription__contract_id__in=ids)
+        .order_by("effective_date", "id")
+        .values_list("id", "subscription_id", "effective_date", "delta", "price", "kind", "refund")
+    ):
+        changes[subscription_id].append(
+            Change(id=pk, effective=effective, delta=delta, price=price, kind=kind, refund=refund)
+        )
     out: dict[int, list[SubscriptionSnapshot]] = {pk: [] for pk in ids}
-    made = _snapshots(subscriptions, subscription__contract_id__in=ids)
-    for sub, snapshot in zip(subscriptions, made, strict=True):
-        out[sub.contract_id].append(snapshot)
+    for pk, contract_id, kind, name, sales_unit, start, taxable, category in rows:
+        out[contract_id].append(
+            SubscriptionSnapshot(
+                id=pk,
+                kind=kind,
+                description=name,
+                unit_months=UNIT_MONTHS[sales_unit],
+                start=start,
+                changes=tuple(changes[pk]),
+                taxable=taxable,
+                tax_category=category,
+            )
+        )
     return {pk: tuple(snapshots) for pk, snapshots in out.items()}
 
 
