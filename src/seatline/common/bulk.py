@@ -203,3 +203,21 @@ def upsert_rows(
                 f"INSERT INTO {table} ({columns}) VALUES {', '.join([row_sql] * len(batch))} {suffix}",
                 [value for values in batch for value in values],
             )
+
+
+def update_ids(model: type[models.Model], ids: Sequence[int], **values: Any) -> int:
+    """`model.objects.filter(pk__in=ids).update(**values)`; on PostgreSQL with the ids as one
+    array parameter (`id = ANY(%s)`: a short statement for thousands of ids)."""
+    if not ids:
+        return 0
+    if connection.vendor != "postgresql":
+        return int(model._default_manager.filter(pk__in=list(ids)).update(**values))
+    fields = _fields(model, list(values))
+    q = connection.ops.quote_name
+    assignments = ", ".join(f"{q(f.column)} = %s" for f in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_table(model)} SET {assignments} WHERE {q(model._meta.pk.column)} = ANY(%s)",
+            [*(_converter(f)(values[f.attname]) for f in fields), list(ids)],
+        )
+        return int(cursor.rowcount)

@@ -28,7 +28,7 @@ from seatline.audit.context import current_actor
 from seatline.audit.models import AuditEvent
 from seatline.audit.services import jsonable
 from seatline.common import events
-from seatline.common.bulk import insert_rows, update_rows, upsert_rows
+from seatline.common.bulk import insert_rows, update_ids, update_rows, upsert_rows
 from seatline.configuration.selectors import configuration
 from seatline.contracts.models import BillingContract, BillingSchedule
 from seatline.core.money import minor_units, quantize, unit_price4
@@ -253,14 +253,11 @@ def write_chunk(plans: Sequence[ContractPlan]) -> None:
         update=_SCHEDULE_UPDATES,
     )
     nri_ids = [pk for document in documents for pk in document.nri_ids]
-    if nri_ids:
-        NonRecurringItem.objects.filter(pk__in=nri_ids).update(status=NonRecurringItem.Status.BILLED)
+    update_ids(NonRecurringItem, nri_ids, status=NonRecurringItem.Status.BILLED.value)
     usage_ids = [pk for document in documents for pk in document.usage_ids]
-    if usage_ids:
-        UsageRecord.objects.filter(pk__in=usage_ids).update(invoiced=True)
+    update_ids(UsageRecord, usage_ids, invoiced=True)
     archived = [pk for document in documents for pk in document.archived]
-    if archived:
-        LicenseChangeLog.objects.filter(pk__in=archived).update(status=LicenseChangeLog.Status.ARCHIVED)
+    update_ids(LicenseChangeLog, archived, status=LicenseChangeLog.Status.ARCHIVED.value)
     update_rows(
         BillingContract,
         key="id",
