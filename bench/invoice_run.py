@@ -534,6 +534,12 @@ def main() -> None:
         default=None,
         help="directory of the peer harness to run after (e.g. ../shared/peers/silver)",
     )
+    parser.add_argument(
+        "--peer-contracts",
+        type=int,
+        default=1000,
+        help="customers of the peer run (its rate is per invoice; 10,000 take it ~20 minutes)",
+    )
     args = parser.parse_args()
     PREFIX, SEED_DB = args.db_prefix, f"{args.db_prefix}_seed"
     runs = [tuple(int(part) for part in run.split("x")) for run in args.runs]
@@ -576,7 +582,7 @@ def main() -> None:
     if not args.keep:
         for name in seeds.values():
             drop_database(args.dsn, name)
-    peer = run_peer(args.peer, args.dsn, args.contracts) if args.peer else None
+    peer = run_peer(args.peer, args.dsn, args.peer_contracts) if args.peer else None
     print()
     print(summary(results, found, peer))
 
