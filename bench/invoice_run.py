@@ -462,8 +462,11 @@ def run_peer(directory: Path, dsn: str, contracts: int) -> dict:
     name = f"{PREFIX}_peer_silver"
     create_database(dsn, name)
     load_before = os.getloadavg()[0]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SEATLINE_", "DATABASE_"))}
+    env.pop("PYTHONPATH", None)
     done = subprocess.run(
         ["bash", str(directory / "run.sh"), str(contracts), name],
+        env=env,
         capture_output=True,
         text=True,
         check=False,
@@ -514,7 +517,7 @@ def main() -> None:
     parser.add_argument("--contracts", type=int, default=10_000)
     parser.add_argument(
         "--runs",
-        nargs="+",
+        nargs="*",
         default=["10x1", "10x2", "1x2"],
         help="SUBSxWORKERS: subscriptions per contract and worker processes (default: %(default)s)",
     )

@@ -29,6 +29,7 @@ from seatline.audit.models import AuditEvent
 from seatline.audit.services import jsonable
 from seatline.common import events
 from seatline.common.bulk import insert_rows, update_ids, update_rows, upsert_rows
+from seatline.configuration.models import Configuration
 from seatline.configuration.selectors import configuration
 from seatline.contracts.models import BillingContract, BillingSchedule
 from seatline.core.money import minor_units, quantize, unit_price4
@@ -66,6 +67,7 @@ class Document:
     usage_ids: list[int]
     archived: list[int]  # change logs this document archives
     invoice_id: int | None = None
+    config: Configuration | None = None  # the configuration the state was loaded with
 
 
 @dataclass
@@ -273,7 +275,8 @@ def write_chunk(plans: Sequence[ContractPlan]) -> None:
         _audit_generation(audit, document)
     for plan in plans:
         plan.result.invoice_ids = [d.invoice_id for d in plan.documents if d.invoice_id is not None]
-    if drafts and configuration().auto_issue_invoices:
+    config = documents[0].config or configuration()
+    if drafts and config.auto_issue_invoices:
         _issue(sorted(drafts, key=lambda d: d.invoice_id or 0), audit)
     insert_rows(AuditEvent, audit.rows)
 

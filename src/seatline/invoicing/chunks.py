@@ -35,14 +35,12 @@ from seatline.configuration.models import Configuration
 from seatline.contracts.models import BillingContract, ContractType
 from seatline.core.money import quantize, unit_price4
 from seatline.core.types import REGULAR, BilledLine, ContractTerms, Cycle, Proposal
-from seatline.errors import SeatlineError
 from seatline.invoicing.chunk_writes import ContractPlan, Document, write_chunk
 from seatline.invoicing.generation import _cycle_for, propose_regular
 from seatline.invoicing.issuing import issuing_deferred
 from seatline.invoicing.models import InvoiceStatus, Series
-from seatline.invoicing.runs import FAILED, INVOICED, SKIPPED, ContractRunResult, run_contract
+from seatline.invoicing.runs import FAILED, INVOICED, SKIPPED, ContractRunResult, _failed, run_contract
 from seatline.invoicing.snapshots import BILLED_TYPES, ContractState, contract_states, prefetched
-from seatline.subscriptions.models import LicenseChangeLog
 
 logger = logging.getLogger("seatline.invoicing")
 
@@ -207,6 +205,7 @@ def _document(
         nri_ids=[line.nri_id for line in proposal.lines if line.nri_id is not None],
         usage_ids=[line.usage_id for line in proposal.lines if line.usage_id is not None],
         archived=_archive(terms, invoiced, active),
+        config=config,
     )
     after = _advance(state, proposal, cycle)
     value = _next_invoice_date(terms, after, invoiced)
@@ -218,11 +217,16 @@ def _document(
 
 
 def plan_contract(
-    contract: BillingContract, state: ContractState, *, run_date: dt.date, active: dict[int, dt.date]
+    plan: ContractPlan,
+    contract: BillingContract,
+    state: ContractState,
+    *,
+    run_date: dt.date,
+    active: dict[int, dt.date],
 ) -> ContractPlan:
-    """What `runs.run_contract` would bill for the contract (module doc, step 2); raises what it
-    would fail with. Changes `contract.next_invoice_date` and `active` (in memory only)."""
-    plan = ContractPlan(ContractRunResult(contract_id=contract.pk, run_date=run_date, status=SKIPPED))
+    """Fill `plan` with what `runs.run_contract` would bill for the contract (module doc, step
+    2); raises what it would fail with. Changes `contract.next_invoice_date` and `active` (in
+    memory only)."""
     result = plan.result
     if contract.type != ContractType.RECURRING:
         proposal = core.propose_non_recurring(
@@ -272,26 +276,6 @@ def plan_contract(
     return plan
 
 
-def _failed(contract_id: int, run_date: dt.date, exc: Exception) -> ContractPlan:
-    result = ContractRunResult(contract_id=contract_id, run_date=run_date, status=FAILED)
-    if isinstance(exc, SeatlineError):
-        result.error_code, result.error = exc.code, exc.message
-    else:
-        logger.exception("contract %s: run of %s failed", contract_id, run_date)
-        result.error_code, result.error = type(exc).__name__, str(exc)
-    return ContractPlan(result)
-
-
-def _active_changes(ids: list[int]) -> dict[int, dict[int, dt.date]]:
-    out: dict[int, dict[int, dt.date]] = {pk: {} for pk in ids}
-    rows = LicenseChangeLog.objects.filter(
-        subscription__contract_id__in=ids, status=LicenseChangeLog.Status.ACTIVE
-    ).values_list("id", "subscription__contract_id", "effective_date")
-    for pk, contract_id, effective in rows:
-        out[contract_id][pk] = effective
-    return out
-
-
 def plan_chunk(contract_ids: list[int], run_date: dt.date) -> list[ContractPlan | None]:
     """Lock and plan the chunk's contracts (module doc, steps 1-2); None for an id that is not a
     contract (left to `run_contract`, which reports it)."""
@@ -301,19 +285,22 @@ def plan_chunk(contract_ids: list[int], run_date: dt.date) -> list[ContractPlan 
         .filter(pk__in=list(contract_ids))
         .order_by("pk")
     )
-    states = contract_states(contracts)
+    active: dict[int, dict[int, dt.date]] = {}
+    states = contract_states(contracts, active_changes=active)
     by_id = {contract.pk: contract for contract in contracts}
-    active = _active_changes(list(by_id))
     plans: list[ContractPlan | None] = []
     for pk in contract_ids:
         contract = by_id.get(pk)
         if contract is None:
             plans.append(None)
             continue
+        plan = ContractPlan(ContractRunResult(contract_id=pk, run_date=run_date, status=SKIPPED))
         try:
-            plans.append(plan_contract(contract, states[pk], run_date=run_date, active=dict(active[pk])))
+            plans.append(
+                plan_contract(plan, contract, states[pk], run_date=run_date, active=dict(active.get(pk, {})))
+            )
         except Exception as exc:  # one contract's failure never stops the others: set aside
-            plans.append(_failed(pk, run_date, exc))
+            plans.append(ContractPlan(_failed(plan.result, exc)))  # as run_contract reports it
     return plans
 
 

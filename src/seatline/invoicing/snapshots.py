@@ -109,9 +109,12 @@ def _snapshots(subscriptions: Sequence[Subscription], **filters: Any) -> list[Su
     ]
 
 
-def _subscriptions_of(ids: Sequence[int]) -> dict[int, tuple[SubscriptionSnapshot, ...]]:
+def _subscriptions_of(
+    ids: Sequence[int], active: dict[int, dict[int, dt.date]] | None = None
+) -> dict[int, tuple[SubscriptionSnapshot, ...]]:
     """Per contract: every subscription with all its change logs, ordered by (effective, id).
-    Read as plain rows (a chunk reads thousands: no model instances)."""
+    Read as plain rows (a chunk reads thousands: no model instances). `active`: filled with the
+    contracts' active change logs (contract id -> change log id -> effective date)."""
     rows = list(
         Subscription.objects.filter(contract_id__in=ids)
         .order_by("id")
@@ -127,11 +130,14 @@ def _subscriptions_of(ids: Sequence[int]) -> dict[int, tuple[SubscriptionSnapsho
         )
     )
     changes: dict[int, list[Change]] = {row[0]: [] for row in rows}
-    for pk, subscription_id, effective, delta, price, kind, refund in (
+    contract_of = {row[0]: row[1] for row in rows}
+    for pk, subscription_id, effective, delta, price, kind, refund, status in (
         LicenseChangeLog.objects.filter(subscription__contract_id__in=ids)
         .order_by("effective_date", "id")
-        .values_list("id", "subscription_id", "effective_date", "delta", "price", "kind", "refund")
+        .values_list("id", "subscription_id", "effective_date", "delta", "price", "kind", "refund", "status")
     ):
+        if active is not None and status == LicenseChangeLog.Status.ACTIVE:
+            active.setdefault(contract_of[subscription_id], {})[pk] = effective
         changes[subscription_id].append(
             Change(id=pk, effective=effective, delta=delta, price=price, kind=kind, refund=refund)
         )
@@ -428,14 +434,17 @@ def tax_context(account: Account) -> tuple[TaxContext, tuple[str, ...]]:
     return _TaxLookup().context(account)
 
 
-def contract_states(contracts: Sequence[BillingContract]) -> dict[int, ContractState]:
-    """The states of many contracts, one query per kind of row (their accounts included)."""
+def contract_states(
+    contracts: Sequence[BillingContract], *, active_changes: dict[int, dict[int, dt.date]] | None = None
+) -> dict[int, ContractState]:
+    """The states of many contracts, one query per kind of row (their accounts included).
+    `active_changes`: filled with their active change logs (`_subscriptions_of`)."""
     ids = [contract.pk for contract in contracts]
     if not ids:
         return {}
     config = configuration()
     settings = billing_settings(config)
-    subscriptions = _subscriptions_of(ids)
+    subscriptions = _subscriptions_of(ids, active_changes)
     pending = _pending_of(ids)
     billed = _billed_of(ids, pending)
     invoiced = _invoiced_of(ids)
