@@ -315,24 +315,14 @@ def peak_rss_mib(pid: int) -> float:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc), 0 when it is gone."""
+    """User + system CPU time of a process so far (Linux /proc), 0 when it is gone. (The
+    workers' PostgreSQL backends are not counted: a worker reconnects after idling, so their
+    processes come and go.)"""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def backend_pids() -> list[int]:
-    """The PostgreSQL server processes of the bench workers (PostgreSQL runs on this machine)."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-            "AND application_name LIKE 'bench%%'"
-        )
-        return [row[0] for row in cursor.fetchall()]
 
 
 def timed_run(
@@ -352,7 +342,7 @@ def timed_run(
         if chunk_size:
             parameters["chunk_size"] = chunk_size
         load_before = os.getloadavg()[0]
-        pids = [p.pid for p in processes] + backend_pids()
+        pids = [p.pid for p in processes]
         cpu_before = {pid: cpu_seconds(pid) for pid in pids}
         started = time.perf_counter()
         with transaction.atomic():
@@ -369,8 +359,7 @@ def timed_run(
         elapsed = time.perf_counter() - started
         load_after = os.getloadavg()[0]
         cpu = {pid: cpu_seconds(pid) - cpu_before[pid] for pid in pids}
-        worker_cpu = sum(cpu[p.pid] for p in processes)
-        backend_cpu = sum(value for pid, value in cpu.items() if pid not in {p.pid for p in processes})
+        worker_cpu = sum(cpu.values())
         peak = max(peak_rss_mib(process.pid) for process in processes)
     finally:
         for process in processes:
@@ -399,7 +388,6 @@ def timed_run(
         subs=subs,
         peak_rss_mib=peak,
         worker_cpu=worker_cpu,
-        backend_cpu=max(backend_cpu, 0.0),
         load=(load_before, load_after),
         database=name,
     )
@@ -513,7 +501,7 @@ def summary(results: list[dict], sample: dict | None, peer: dict | None) -> str:
     rows = [
         "| contracts x subs | workers | time | invoices/s | lines/s | statements/invoice "
         "| peak worker RSS | COPY of the lines | run / COPY | load average (start, end) "
-        "| CPU: workers + their PostgreSQL backends |",
+        "| CPU of the workers |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
@@ -522,7 +510,7 @@ def summary(results: list[dict], sample: dict | None, peer: dict | None) -> str:
             f"| {r['invoices']:,} x {r['subs']} | {r['workers']} | {s:.2f} s | {r['invoices'] / s:,.0f} "
             f"| {r['lines'] / s:,.0f} | {per_invoice if r['subs'] == results[0]['subs'] else ''} "
             f"| {r['peak_rss_mib']:.0f} MiB | {r['copy_seconds']:.2f} s | {s / r['copy_seconds']:.0f}x "
-            f"| {r['load'][0]:.1f}, {r['load'][1]:.1f} | {r['worker_cpu']:.1f} s + {r['backend_cpu']:.1f} s |"
+            f"| {r['load'][0]:.1f}, {r['load'][1]:.1f} | {r['worker_cpu']:.1f} s |"
         )
     if peer:
         one = [r for r in results if r["subs"] == 1]
@@ -606,7 +594,7 @@ def main() -> None:
             f"{result['peak_rss_mib']:.0f} MiB; COPY of {result['lines']:,} lines {result['copy_seconds']:.2f} s "
             f"(run / COPY = {s / result['copy_seconds']:.0f}x); failed chunks {result['failed_chunks']}, "
             f"last number {result['max_sequence']:,}; load average {result['load'][0]:.2f} -> {result['load'][1]:.2f}; "
-            f"CPU: workers {result['worker_cpu']:.1f} s, their PostgreSQL backends {result['backend_cpu']:.1f} s",
+            f"CPU of the workers {result['worker_cpu']:.1f} s",
             flush=True,
         )
     from django.db import connections
