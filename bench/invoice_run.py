@@ -1,22 +1,17 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Benchmark of the invoice run on PostgreSQL: 10,000 contracts x 10 subscriptions, 1 and 2 workers.
+"""Benchmark of the invoice run on PostgreSQL (bench/README.md): the whole comparison is
 
-    .venv/bin/python bench/invoice_run.py [--contracts 10000] [--subs 10] [--workers 1 2]
-        [--sample 100] [--profile 400] [--dsn postgres://postgres@127.0.0.1:5432]
+    .venv/bin/python bench/invoice_run.py --peer ../shared/peers/silver
 
-1. Creates a fresh database (`seatline_bench_seed`), migrates it and seeds it fast (bulk_create
-   for accounts and contracts, COPY for subscriptions and their `create` license change logs, whose
-   deltas are the quantities): monthly contracts in advance from 2026-01-01, US/CA accounts with
-   two tax rates. Not timed.
-2. Sample (one process, on a clone): one chunk job of `--sample` contracts run by an in-process
-   worker with a `connection.execute_wrapper` counting the SQL statements -> queries per invoice;
-   then a cProfile of a chunk of `--profile` other contracts (top entries printed).
-3. For each worker count: a fresh clone of the seed (`CREATE DATABASE ... TEMPLATE`), N
-   `seatline worker` processes started and idle, then the invoice run of 2026-01-05 enqueued and
-   timed until every run job is finished: invoices issued with gapless numbers, lines, taxes,
-   billing schedules, audit records and the follow-up job rows (PDF, e-mail, created only).
-4. The write limit: a COPY of as many rows as the run wrote invoice lines into a scratch table
-   with the columns (and indexes) of invoicing_invoiceline, timed in the same database.
+1. Per subscriptions-per-contract count of `--runs SUBSxWORKERS ...` (default 10x1 10x2 1x2), a
+   seed database migrated and seeded fast (bulk_create, COPY; not timed): 10,000 monthly
+   contracts in advance from 2026-01-01, US/CA accounts with two tax rates.
+2. Sample (one process, on a clone of the first seed): one chunk job of `--sample` contracts with
+   its SQL statements counted and timed, then a cProfile of a chunk of `--profile` others.
+3. Per run: a fresh clone, N `seatline worker` processes waited for until connected, the invoice
+   run of 2026-01-05 enqueued and timed until every run job is finished; peak worker RSS, worker
+   CPU, load average; then a COPY of as many invoice-line rows into a scratch table (the limit).
+4. `--peer DIR`: the peer harness right after, on the same PostgreSQL server.
 
 Not run in CI. The databases are dropped at the end unless --keep.
 """
@@ -499,7 +494,7 @@ def run_peer(directory: Path, dsn: str, contracts: int) -> dict:
 def summary(results: list[dict], sample: dict | None, peer: dict | None) -> str:
     per_invoice = f"{sample['queries'] / max(sample['invoices'], 1):.2f}" if sample else ""
     rows = [
-        "| contracts x subs | workers | time | invoices/s | lines/s | statements/invoice "
+        "| contracts x subs | workers | time | invoices/s | lines/s | statements/invoice (sample chunk) "
         "| peak worker RSS | COPY of the lines | run / COPY | load average (start, end) "
         "| CPU of the workers |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
