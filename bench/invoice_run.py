@@ -1,22 +1,17 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Benchmark of the invoice run on PostgreSQL: 10,000 contracts x 10 subscriptions, 1 and 2 workers.
+"""Benchmark of the invoice run on PostgreSQL (bench/README.md): the whole comparison is
 
-    .venv/bin/python bench/invoice_run.py [--contracts 10000] [--subs 10] [--workers 1 2]
-        [--sample 100] [--profile 400] [--dsn postgres://postgres@127.0.0.1:5432]
+    .venv/bin/python bench/invoice_run.py --peer ../shared/peers/silver
 
-1. Creates a fresh database (`seatline_bench_seed`), migrates it and seeds it fast (bulk_create
-   for accounts and contracts, COPY for subscriptions and their `create` license change logs, whose
-   deltas are the quantities): monthly contracts in advance from 2026-01-01, US/CA accounts with
-   two tax rates. Not timed.
-2. Sample (one process, on a clone): one chunk job of `--sample` contracts run by an in-process
-   worker with a `connection.execute_wrapper` counting the SQL statements -> queries per invoice;
-   then a cProfile of a chunk of `--profile` other contracts (top entries printed).
-3. For each worker count: a fresh clone of the seed (`CREATE DATABASE ... TEMPLATE`), N
-   `seatline worker` processes started and idle, then the invoice run of 2026-01-05 enqueued and
-   timed until every run job is finished: invoices issued with gapless numbers, lines, taxes,
-   billing schedules, audit records and the follow-up job rows (PDF, e-mail, created only).
-4. The write limit: a COPY of as many rows as the run wrote invoice lines into a scratch table
-   with the columns (and indexes) of invoicing_invoiceline, timed in the same database.
+1. Per subscriptions-per-contract count of `--runs SUBSxWORKERS ...` (default 10x1 10x2 1x2), a
+   seed database migrated and seeded fast (bulk_create, COPY; not timed): 10,000 monthly
+   contracts in advance from 2026-01-01, US/CA accounts with two tax rates.
+2. Sample (one process, on a clone of the first seed): one chunk job of `--sample` contracts with
+   its SQL statements counted and timed, then a cProfile of a chunk of `--profile` others.
+3. Per run: a fresh clone, N `seatline worker` processes waited for until connected, the invoice
+   run of 2026-01-05 enqueued and timed until every run job is finished; peak worker RSS, worker
+   CPU, load average; then a COPY of as many invoice-line rows into a scratch table (the limit).
+4. `--peer DIR`: the peer harness right after, on the same PostgreSQL server.
 
 Not run in CI. The databases are dropped at the end unless --keep.
 """
@@ -30,6 +25,7 @@ import io
 import os
 import pstats
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -90,7 +86,7 @@ def copy_models(model: type, objects: list) -> None:
         )
 
 
-def seed(contracts: int, subs: int, rng: random.Random) -> None:
+def seed_tenant(contracts: int, subs: int, rng: random.Random) -> None:
     from django.utils import timezone
 
     from seatline.configuration.models import Configuration
@@ -203,25 +199,26 @@ def run_chunk_in_process(contract_ids: list[int]) -> int:
     from django.db import transaction
 
     from seatline.invoicing.models import Invoice
+    from seatline.jobs.execution import run_job_by_id
     from seatline.jobs.services import enqueue
-    from seatline.jobs.worker import Worker
 
     before = Invoice.objects.count()
     with transaction.atomic():
-        enqueue(
+        job = enqueue(
             "invoice_run_chunk",
             parameters={"run_date": RUN_DATE.isoformat(), "contract_ids": contract_ids},
         )
-    assert Worker(name="bench-sample").run_once()
+    # this chunk job itself (a plain worker would take the Create PDF jobs of earlier chunks)
+    assert run_job_by_id(job.pk, "bench-sample") == "succeeded"
     return Invoice.objects.count() - before
 
 
-def sample(dsn: str, sample_size: int, profile_size: int, top: int) -> dict:
+def sample(dsn: str, seed_db: str, sample_size: int, profile_size: int, top: int) -> dict:
     from django.db import connection
 
     from seatline.contracts.models import BillingContract
 
-    create_database(dsn, f"{PREFIX}_sample", template=SEED_DB)
+    create_database(dsn, f"{PREFIX}_sample", template=seed_db)
     use_database(f"{PREFIX}_sample")
     ids = list(BillingContract.objects.order_by("id").values_list("id", flat=True))
     counted = {"n": 0}
@@ -249,7 +246,7 @@ def sample(dsn: str, sample_size: int, profile_size: int, top: int) -> dict:
     stats = pstats.Stats(profiler, stream=out)
     stats.sort_stats("cumulative").print_stats(top)
     stats.sort_stats("tottime").print_stats(top)
-    use_database(SEED_DB)
+    use_database(seed_db)
     drop_database(dsn, f"{PREFIX}_sample")
     statements = sorted(by_statement.items(), key=lambda item: -sum(item[1]))
     return {
@@ -263,49 +260,85 @@ def sample(dsn: str, sample_size: int, profile_size: int, top: int) -> dict:
 
 
 def start_workers(count: int, database_url: str, directory: Path) -> list[subprocess.Popen]:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "seatline.settings",
-        "DATABASE_URL": database_url,
-        "SEATLINE_DATA_DIR": str(directory),
-        "SEATLINE_LOG_LEVEL": "WARNING",
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
-    }
+    """`count` worker processes, returned once each has connected to the database and polls (not
+    timed: Django start-up takes seconds on a loaded machine)."""
+    from django.db import connection
+
     processes = []
     for n in range(count):
-        command = [
-            sys.executable,
-            "-m",
-            "seatline.cli",
-            "worker",
-            "--name",
-            f"bench{n}",
-            "--poll-interval",
-            "0.05",
-        ]
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "seatline.settings",
+            "DATABASE_URL": f"{database_url}?application_name=bench{n}",
+            "SEATLINE_DATA_DIR": str(directory),
+            "SEATLINE_LOG_LEVEL": "WARNING",
+            "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]),
+        }
+        command = [sys.executable, "-m", "seatline.cli", "worker", "--name", f"bench{n}"]
         log = (directory / f"bench{n}.log").open("wb")
-        processes.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
-    time.sleep(4)  # Django start-up of the workers, not timed
-    for process in processes:
-        if process.poll() is not None:
+        processes.append(
+            subprocess.Popen(
+                [*command, "--poll-interval", "0.05"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+            )
+        )
+    deadline = time.monotonic() + 120
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(DISTINCT application_name) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND application_name LIKE 'bench%%'"
+            )
+            connected = cursor.fetchone()[0]
+        if connected >= count:
+            break
+        if time.monotonic() > deadline or any(p.poll() is not None for p in processes):
             raise SystemExit(f"a worker did not start; see {directory}")
+        time.sleep(0.2)
+    time.sleep(1)  # their first polls
     return processes
 
 
-def timed_run(dsn: str, workers: int, chunk_size: int | None, directory: Path) -> dict:
+def peak_rss_mib(pid: int) -> float:
+    """The process's peak resident set size (VmHWM), in MiB (Linux)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc), 0 when it is gone. (The
+    workers' PostgreSQL backends are not counted: a worker reconnects after idling, so their
+    processes come and go.)"""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def timed_run(
+    dsn: str, seed_db: str, subs: int, workers: int, chunk_size: int | None, directory: Path
+) -> dict:
     from django.db import connection, transaction
 
     from seatline.jobs.models import FINISHED_STATUSES, Job
     from seatline.jobs.services import enqueue
 
-    name = f"{PREFIX}_run{workers}"
-    create_database(dsn, name, template=SEED_DB)
+    name = f"{PREFIX}_run{subs}x{workers}"
+    create_database(dsn, name, template=seed_db)
     use_database(name)
     processes = start_workers(workers, f"{dsn}/{name}", directory)
     try:
         parameters = {"run_date": RUN_DATE.isoformat()}
         if chunk_size:
             parameters["chunk_size"] = chunk_size
+        load_before = os.getloadavg()[0]
+        pids = [p.pid for p in processes]
+        cpu_before = {pid: cpu_seconds(pid) for pid in pids}
         started = time.perf_counter()
         with transaction.atomic():
             enqueue("invoice_run", parameters=parameters)
@@ -319,6 +352,10 @@ def timed_run(dsn: str, workers: int, chunk_size: int | None, directory: Path) -
             if any(p.poll() is not None for p in processes):
                 raise SystemExit(f"a worker died; see {directory}")
         elapsed = time.perf_counter() - started
+        load_after = os.getloadavg()[0]
+        cpu = {pid: cpu_seconds(pid) - cpu_before[pid] for pid in pids}
+        worker_cpu = sum(cpu.values())
+        peak = max(peak_rss_mib(process.pid) for process in processes)
     finally:
         for process in processes:
             process.send_signal(signal.SIGTERM)
@@ -340,9 +377,16 @@ def timed_run(dsn: str, workers: int, chunk_size: int | None, directory: Path) -
             cursor.execute(sql)
             counts[label] = cursor.fetchone()[0]
         counts["copy_seconds"] = copy_limit(cursor, counts["lines"])
-    counts["seconds"] = elapsed
-    counts["workers"] = workers
-    use_database(SEED_DB)
+    counts.update(
+        seconds=elapsed,
+        workers=workers,
+        subs=subs,
+        peak_rss_mib=peak,
+        worker_cpu=worker_cpu,
+        load=(load_before, load_after),
+        database=name,
+    )
+    use_database(seed_db)
     return counts
 
 
@@ -389,12 +433,106 @@ def copy_limit(cursor, rows: int) -> float:
     return elapsed
 
 
+def print_sample(found: dict) -> None:
+    print(
+        f"sample: {found['queries']} SQL statements for {found['invoices']} invoices "
+        f"= {found['queries'] / max(found['invoices'], 1):.2f} per invoice (job claim and finish included)"
+    )
+    for key, calls, seconds in found["statements"]:
+        print(f"  {calls:6d} x {key:<48} {seconds * 1000:8.1f} ms")
+    print(
+        f"profile: {found['profile_invoices']} invoices in {found['profile_seconds']:.2f} s under cProfile",
+        flush=True,
+    )
+    print(found["profile"], flush=True)
+
+
+def seed_database(dsn: str, subs: int, contracts: int, seed: int) -> str:
+    """A migrated, seeded database of `contracts` x `subs` (not timed); returns its name."""
+    from django.core.management import call_command
+
+    name = f"{SEED_DB}{subs}"
+    create_database(dsn, name)
+    use_database(name)
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    migrated = time.perf_counter()
+    seed_tenant(contracts, subs, random.Random(seed))
+    print(
+        f"seed {name}: {contracts:,} contracts, {contracts * subs:,} subscriptions "
+        f"(migrate {migrated - started:.1f} s, seed {time.perf_counter() - migrated:.1f} s)",
+        flush=True,
+    )
+    use_database(name)  # closes the connection: the seed is a template from now on
+    return name
+
+
+def run_peer(directory: Path, dsn: str, contracts: int) -> dict:
+    """The peer harness (django-silver, one-line invoices, two cycles) on a fresh PostgreSQL
+    database of the same server, right after Seatline's runs: its invoices/s."""
+    name = f"{PREFIX}_peer_silver"
+    create_database(dsn, name)
+    load_before = os.getloadavg()[0]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SEATLINE_", "DATABASE_"))}
+    env.pop("PYTHONPATH", None)
+    done = subprocess.run(
+        ["bash", str(directory / "run.sh"), str(contracts), name],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    load_after = os.getloadavg()[0]
+    drop_database(dsn, name)
+    print(done.stdout + done.stderr, flush=True)
+    found = re.search(r"invoices/s overall gen: ([0-9.]+)", done.stdout)
+    if done.returncode or not found:
+        raise SystemExit(f"the peer harness failed (exit {done.returncode})")
+    return {"invoices_per_second": float(found.group(1)), "load": (load_before, load_after)}
+
+
+def summary(results: list[dict], sample: dict | None, peer: dict | None) -> str:
+    per_invoice = f"{sample['queries'] / max(sample['invoices'], 1):.2f}" if sample else ""
+    rows = [
+        "| contracts x subs | workers | time | invoices/s | lines/s | statements/invoice (sample chunk) "
+        "| peak worker RSS | COPY of the lines | run / COPY | load average (start, end) "
+        "| CPU of the workers |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        s = r["seconds"]
+        rows.append(
+            f"| {r['invoices']:,} x {r['subs']} | {r['workers']} | {s:.2f} s | {r['invoices'] / s:,.0f} "
+            f"| {r['lines'] / s:,.0f} | {per_invoice if r['subs'] == results[0]['subs'] else ''} "
+            f"| {r['peak_rss_mib']:.0f} MiB | {r['copy_seconds']:.2f} s | {s / r['copy_seconds']:.0f}x "
+            f"| {r['load'][0]:.1f}, {r['load'][1]:.1f} | {r['worker_cpu']:.1f} s |"
+        )
+    if peer:
+        one = [r for r in results if r["subs"] == 1]
+        best = max((r["invoices"] / r["seconds"] for r in one), default=None)
+        rows.append("")
+        rows.append(
+            f"peer (django-silver, one-line invoices): {peer['invoices_per_second']:,.1f} invoices/s "
+            f"(load average {peer['load'][0]:.1f}, {peer['load'][1]:.1f})"
+            + (
+                f"; Seatline one-subscription tenant: {best / peer['invoices_per_second']:,.1f}x"
+                if best
+                else ""
+            )
+        )
+    return "\n".join(rows)
+
+
 def main() -> None:
     global PREFIX, SEED_DB
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--contracts", type=int, default=10_000)
-    parser.add_argument("--subs", type=int, default=10)
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument(
+        "--runs",
+        nargs="*",
+        default=["10x1", "10x2", "1x2"],
+        help="SUBSxWORKERS: subscriptions per contract and worker processes (default: %(default)s)",
+    )
     parser.add_argument("--chunk-size", type=int, default=None, help="default: the run's own")
     parser.add_argument("--sample", type=int, default=100, help="contracts whose queries are counted")
     parser.add_argument("--profile", type=int, default=400, help="contracts profiled with cProfile")
@@ -405,67 +543,64 @@ def main() -> None:
     parser.add_argument(
         "--db-prefix", default="seatline_bench", help="names of the databases (%(default)s_*)"
     )
+    parser.add_argument(
+        "--peer",
+        type=Path,
+        default=None,
+        help="directory of the peer harness to run after (e.g. ../shared/peers/silver)",
+    )
+    parser.add_argument(
+        "--peer-contracts",
+        type=int,
+        default=1000,
+        help="customers of the peer run (its rate is per invoice; 10,000 take it ~20 minutes)",
+    )
     args = parser.parse_args()
     PREFIX, SEED_DB = args.db_prefix, f"{args.db_prefix}_seed"
+    runs = [tuple(int(part) for part in run.split("x")) for run in args.runs]
 
     directory = Path(tempfile.mkdtemp(prefix="seatline-bench-"))
-    os.environ["DATABASE_URL"] = f"{args.dsn}/{SEED_DB}"
+    os.environ["DATABASE_URL"] = f"{args.dsn}/postgres"
     os.environ.setdefault("SEATLINE_DATA_DIR", str(directory))
     os.environ.setdefault("SEATLINE_LOG_LEVEL", "WARNING")
     os.environ["DJANGO_SETTINGS_MODULE"] = "seatline.settings"
-    create_database(args.dsn, SEED_DB)
     import django
 
     django.setup()
-    from django.core.management import call_command
-
-    started = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    migrated = time.perf_counter()
-    seed(args.contracts, args.subs, random.Random(args.seed))
-    print(
-        f"seed: {args.contracts:,} contracts, {args.contracts * args.subs:,} subscriptions "
-        f"(migrate {migrated - started:.1f} s, seed {time.perf_counter() - migrated:.1f} s)",
-        flush=True,
-    )
-    use_database(SEED_DB)
-
-    if args.sample:
-        found = sample(args.dsn, args.sample, args.profile, args.top)
-        print(
-            f"sample: {found['queries']} SQL statements for {found['invoices']} invoices "
-            f"= {found['queries'] / max(found['invoices'], 1):.1f} per invoice (job overhead included)"
-        )
-        for key, calls, seconds in found["statements"]:
-            print(f"  {calls:6d} x {key:<48} {seconds * 1000:8.1f} ms")
-        print(
-            f"profile: {found['profile_invoices']} invoices in {found['profile_seconds']:.2f} s under cProfile",
-            flush=True,
-        )
-        print(found["profile"], flush=True)
-
+    seeds: dict[int, str] = {}
+    found = None
     results = []
-    for workers in args.workers:
-        result = timed_run(args.dsn, workers, args.chunk_size, directory)
+    for subs, workers in runs:
+        if subs not in seeds:
+            seeds[subs] = seed_database(args.dsn, subs, args.contracts, args.seed)
+            if args.sample and found is None:
+                found = sample(args.dsn, seeds[subs], args.sample, args.profile, args.top)
+                print_sample(found)
+        result = timed_run(args.dsn, seeds[subs], subs, workers, args.chunk_size, directory)
         results.append(result)
         if not args.keep:
-            drop_database(args.dsn, f"{PREFIX}_run{workers}")
+            drop_database(args.dsn, result["database"])
         s = result["seconds"]
         print(
-            f"{workers} worker(s): {result['invoices']:,} invoices, {result['lines']:,} lines, "
-            f"{result['taxes']:,} taxes, {result['schedules']:,} schedules, {result['audit']:,} audit "
-            f"events, {result['follow_up_jobs']:,} follow-up jobs in {s:.2f} s = "
-            f"{result['invoices'] / s:,.0f} invoices/s, {result['lines'] / s:,.0f} lines/s; "
-            f"COPY of {result['lines']:,} lines {result['copy_seconds']:.2f} s "
+            f"{subs} subscription(s) per contract, {workers} worker(s): {result['invoices']:,} invoices, "
+            f"{result['lines']:,} lines, {result['taxes']:,} taxes, {result['schedules']:,} schedules, "
+            f"{result['audit']:,} audit events, {result['follow_up_jobs']:,} follow-up jobs in {s:.2f} s = "
+            f"{result['invoices'] / s:,.0f} invoices/s, {result['lines'] / s:,.0f} lines/s; peak worker RSS "
+            f"{result['peak_rss_mib']:.0f} MiB; COPY of {result['lines']:,} lines {result['copy_seconds']:.2f} s "
             f"(run / COPY = {s / result['copy_seconds']:.0f}x); failed chunks {result['failed_chunks']}, "
-            f"last number {result['max_sequence']:,}",
+            f"last number {result['max_sequence']:,}; load average {result['load'][0]:.2f} -> {result['load'][1]:.2f}; "
+            f"CPU of the workers {result['worker_cpu']:.1f} s",
             flush=True,
         )
     from django.db import connections
 
     connections.close_all()
     if not args.keep:
-        drop_database(args.dsn, SEED_DB)
+        for name in seeds.values():
+            drop_database(args.dsn, name)
+    peer = run_peer(args.peer, args.dsn, args.peer_contracts) if args.peer else None
+    print()
+    print(summary(results, found, peer))
 
 
 if __name__ == "__main__":

@@ -4,12 +4,13 @@
 `invoice_run` splits the contracts due on its run date into `invoice_run_chunk` jobs of
 `chunk_size` contracts (job parameter, else the setting SEATLINE_INVOICE_RUN_CHUNK_SIZE, else
 `CHUNK_SIZE`), run by whichever workers claim them. A chunk job is one transaction (the job
-contract): it locks its contracts (id order, one statement) and loads their state in a few
-queries (`snapshots.prefetched`), bills each contract within a savepoint by `run_contract` (a
-failing contract is rolled back alone), numbers the chunk's documents together at its end
-(`issuing.issuing_deferred`: the number sequence is locked only for that last step, so chunks of
-other workers bill in parallel) and commits billing, report items and "Succeeded" together or
-not at all. A worker killed mid-chunk therefore leaves nothing behind: the reaper gives the
+contract): `chunks.run_chunk` locks its contracts (id order, one statement), loads their state
+in a few queries, proposes every contract's documents with the pure core, writes them with one
+statement per table (a contract that fails is set aside and reported; if the set-based write
+fails, the chunk is billed again contract by contract, each in a savepoint), numbers the chunk's
+documents together at its end (the number sequence is locked only for that last step, so chunks
+of other workers bill in parallel) and commits billing, report items and "Succeeded" together
+or not at all. A worker killed mid-chunk therefore leaves nothing behind: the reaper gives the
 chunk back and it runs again.
 
 Resuming: an invoice run of a date enqueued again (after a crash, or by hand) considers only the
@@ -28,16 +29,14 @@ from django.conf import settings
 
 from seatline.contracts.models import BillingContract
 from seatline.invoicing import run_log
+from seatline.invoicing.chunks import run_chunk
 from seatline.invoicing.documents import refresh_next_invoice_date
-from seatline.invoicing.issuing import issuing_deferred
 from seatline.invoicing.runs import (
     ContractRunResult,
     change_log_contract_ids,
     due_contract_ids,
     run_change_log_for_contract,
-    run_contract,
 )
-from seatline.invoicing.snapshots import prefetched
 from seatline.jobs.models import UNFINISHED_STATUSES, Job
 from seatline.jobs.registry import NotApplicable, PermanentJobError, job_handler
 from seatline.jobs.services import enqueue
@@ -115,8 +114,7 @@ def invoice_run_chunk(job: Job) -> dict[str, Any] | None:
     ids = [int(pk) for pk in (job.parameters or {}).get("contract_ids", [])]
     if not ids:
         raise NotApplicable("no contract in this chunk")
-    with issuing_deferred(), prefetched(ids):
-        results = [run_contract(contract_id=pk, run_date=run_date) for pk in ids]
+    results = run_chunk(contract_ids=ids, run_date=run_date)
     report = run_log.get_run((job.parameters or {}).get("invoice_run_id"))
     run_log.record_results(report, results, job=job)
     return {"run_date": run_date.isoformat(), **_summary(results)}

@@ -13,6 +13,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
 
 from seatline import clock
+from seatline.common.bulk import insert_rows
 from seatline.errors import SeatlineError
 from seatline.jobs.models import (
     CANCELLABLE_STATUSES,
@@ -125,6 +126,40 @@ def enqueue_many(
             functools.partial(dispatch_waiting_jobs, job_ids=[job.pk for job in jobs]), robust=True
         )
     return jobs
+
+
+def enqueue_rows(job_type: str, model: type[models.Model], items: Sequence[tuple[dict, int]]) -> list[int]:
+    """`enqueue_many` for many jobs of one type whose related objects are rows of `model`, given
+    as (parameters, primary key) pairs, written without model instances (an invoice run chunk's
+    follow-up jobs): one statement; returns the new job ids in order."""
+    _check_type(job_type)
+    if not items:
+        return []
+    now = clock.now()
+    content_type_id = ContentType.objects.get_for_model(model).pk
+    ids = insert_rows(
+        Job,
+        [
+            {
+                "job_type": job_type,
+                "status": JobStatus.WAITING,
+                "parameters": dict(parameters or {}),
+                "results": {},
+                "scheduled_for": now,
+                "created_at": now,
+                "content_type_id": content_type_id,
+                "object_id": str(pk),
+                "parent_id": None,
+            }
+            for parameters, pk in items
+        ],
+        returning=True,
+    )
+    if getattr(settings, "SEATLINE_EXECUTOR", "embedded") == "celery":
+        from seatline.jobs.dispatch import dispatch_waiting_jobs
+
+        transaction.on_commit(functools.partial(dispatch_waiting_jobs, job_ids=ids), robust=True)
+    return ids
 
 
 def _check_type(job_type: str) -> None:
