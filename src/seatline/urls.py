@@ -7,6 +7,7 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
     path("api/", include("seatline.api.urls")),
+    path("webhooks/", include("seatline.payments.urls")),
 ]
 
 # Errors under /api/ are problem details (JSON); elsewhere Django's pages.

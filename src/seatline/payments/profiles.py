@@ -63,7 +63,10 @@ def _check(account: Account, processor: PaymentProcessor) -> None:
         )
 
 
-def _activate(profile: PaymentProfile, method: PaymentMethod, *, make_default: bool | None) -> PaymentProfile:
+def activate_profile(
+    profile: PaymentProfile, method: PaymentMethod, *, make_default: bool | None
+) -> PaymentProfile:
+    """The processor has `method` for `profile`: store its token, make it active."""
     with transaction.atomic():
         locked = PaymentProfile.objects.select_for_update().get(pk=profile.pk)
         if locked.status == PaymentProfile.Status.ACTIVE and locked.method_token == method.token:
@@ -95,7 +98,7 @@ def add_profile(
     customer = _customer_token(account, processor)
     method = connector(processor).add_payment_method(customer, source)
     profile = PaymentProfile.objects.create(account=account, processor=processor, customer_token=customer)
-    return _activate(profile, method, make_default=make_default)
+    return activate_profile(profile, method, make_default=make_default)
 
 
 def start_profile_setup(
@@ -146,7 +149,7 @@ def complete_profile_setup(*, profile: PaymentProfile) -> PaymentProfile:
             "profile_setup_failed", "the processor reports the setup failed or expired", field="profile"
         )
     assert session.payment_method is not None
-    return _activate(profile, session.payment_method, make_default=None)
+    return activate_profile(profile, session.payment_method, make_default=None)
 
 
 def set_default(*, profile: PaymentProfile) -> PaymentProfile:
