@@ -162,7 +162,7 @@ def record_outcome(*, attempt: ChargeAttempt, charge: Charge, day: dt.date | Non
     with transaction.atomic():
         Invoice.objects.select_for_update().get(pk=attempt.invoice_id)
         locked = (
-            ChargeAttempt.objects.select_for_update()
+            ChargeAttempt.objects.select_for_update(of=("self",))
             .select_related("invoice", "processor")
             .get(pk=attempt.pk)
         )

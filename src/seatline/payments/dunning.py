@@ -142,7 +142,11 @@ def collect_invoice(*, invoice_id: int, day: dt.date) -> dict[str, Any]:
         attempt = send_charge(unfinished)
         return {"attempt": attempt.idempotency_key, "status": attempt.status, "resumed": True}
     with transaction.atomic():
-        dunning = Dunning.objects.select_for_update().select_related("invoice").get(invoice_id=invoice_id)
+        dunning = (
+            Dunning.objects.select_for_update(of=("self",))
+            .select_related("invoice")
+            .get(invoice_id=invoice_id)
+        )
         invoice = dunning.invoice
         if dunning.status != Dunning.Status.SCHEDULED or dunning.next_date is None or dunning.next_date > day:
             return {"status": "not_due"}
