@@ -8,6 +8,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("seatline.api.urls")),
     path("webhooks/", include("seatline.payments.urls")),
+    path("pay/", include("seatline.payments.public_urls")),
 ]
 
 # Errors under /api/ are problem details (JSON); elsewhere Django's pages.

@@ -288,3 +288,16 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.event_id}"
+
+
+class ProfileRequest(TimestampedModel):
+    """A single-use, expiring link e-mailed to a customer to enter a payment method (the link
+    carries a signed `nonce`); its profile is pending until the customer completes the flow."""
+
+    profile = models.ForeignKey(PaymentProfile, on_delete=models.CASCADE, related_name="requests")
+    nonce = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"payment method request for {self.profile.account_id}"

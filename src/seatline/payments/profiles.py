@@ -33,7 +33,7 @@ KINDS = {
 }
 
 
-def _customer_token(account: Account, processor: PaymentProcessor) -> str:
+def customer_token(account: Account, processor: PaymentProcessor) -> str:
     """The processor customer of `account` (reused from its other profiles there, else created)."""
     known = (
         PaymentProfile.objects.filter(account=account, processor=processor)
@@ -52,7 +52,7 @@ def _customer_token(account: Account, processor: PaymentProcessor) -> str:
     return customer.id
 
 
-def _check(account: Account, processor: PaymentProcessor) -> None:
+def check_processor(account: Account, processor: PaymentProcessor) -> None:
     if not processor.active:
         raise SeatlineError("processor_inactive", f"{processor.name} is inactive", field="processor")
     if processor.currency != account.currency:
@@ -94,8 +94,8 @@ def add_profile(
 ) -> PaymentProfile:
     """Direct entry: save `source` (a processor token or bank details, sent to the processor and
     never stored) as an active profile. The account's first profile becomes its default."""
-    _check(account, processor)
-    customer = _customer_token(account, processor)
+    check_processor(account, processor)
+    customer = customer_token(account, processor)
     method = connector(processor).add_payment_method(customer, source)
     profile = PaymentProfile.objects.create(account=account, processor=processor, customer_token=customer)
     return activate_profile(profile, method, make_default=make_default)
@@ -105,8 +105,8 @@ def start_profile_setup(
     *, account: Account, processor: PaymentProcessor, return_url: str, kind: str = PaymentProfile.Kind.CARD
 ) -> tuple[PaymentProfile, SetupSession]:
     """A pending profile and the processor's hosted flow that completes it (`complete_profile_setup`)."""
-    _check(account, processor)
-    customer = _customer_token(account, processor)
+    check_processor(account, processor)
+    customer = customer_token(account, processor)
     session = connector(processor).start_setup(
         SetupRequest(
             customer_id=customer,
