@@ -8,6 +8,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("seatline.api.urls")),
     path("webhooks/", include("seatline.payments.urls")),
+    path("pay/invoice/", include("seatline.paynow.urls")),
     path("pay/", include("seatline.payments.public_urls")),
 ]
 
