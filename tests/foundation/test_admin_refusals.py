@@ -180,6 +180,15 @@ def _payment_rows(processor: PaymentProcessor, paid: Invoice) -> None:
         invoice=paid, number=1, idempotency_key=f"skip:{paid.number}:1", trigger="auto",
         amount=paid.balance, currency=paid.currency, date=TODAY, status="skipped", code="no_payment_method",
     )  # fmt: skip
+    from seatline.payments.models import CreditApplication, Dunning, ProfileRequest
+
+    Dunning.objects.create(invoice=paid, account=account, charge_date=TODAY, status="done")
+    CreditApplication.objects.create(
+        source=paid, target=paid, amount=Decimal("0.01"), currency=paid.currency, date=TODAY
+    )
+    ProfileRequest.objects.create(
+        profile=PaymentProfile.objects.get(status="pending"), nonce="walk-nonce", expires_at=clock.now()
+    )
     payment = paid.payments.get()
     record_refund(payment=payment, amount=Decimal("0.50"), processor_refund_id="walk-refund-1", date=TODAY)
     WebhookEvent.objects.create(

@@ -21,9 +21,12 @@ from seatline.payments.admin_actions import (
 from seatline.payments.models import (
     ChargeAttempt,
     ContractCollection,
+    CreditApplication,
+    Dunning,
     Payment,
     PaymentProcessor,
     PaymentProfile,
+    ProfileRequest,
     Refund,
     WebhookEvent,
 )
@@ -208,3 +211,39 @@ class WebhookEventAdmin(ServiceRowsAdmin):
         "received_at",
         "outcome",
     )
+
+
+@admin.register(Dunning)
+class DunningAdmin(ServiceRowsAdmin):
+    list_display = (
+        "invoice",
+        "account",
+        "charge_date",
+        "status",
+        "failures",
+        "next_date",
+        "last_failure_date",
+    )
+    list_filter = ("status", date_range("charge_date"))
+    search_fields = ("invoice__number", "account__name")
+    readonly_fields = (
+        "invoice", "account", "charge_date", "status", "failures", "first_failure_date", "last_failure_date",
+        "next_date",
+    )  # fmt: skip
+
+
+@admin.register(CreditApplication)
+class CreditApplicationAdmin(ServiceRowsAdmin):
+    list_display = ("date", "source", "target", "amount", "currency")
+    list_filter = (date_range("date"),)
+    search_fields = ("source__number", "target__number")
+    readonly_fields = ("date", "source", "target", "amount", "currency")
+
+
+@admin.register(ProfileRequest)
+class ProfileRequestAdmin(ServiceRowsAdmin):
+    """Payment method requests sent (the link's secret is not shown)."""
+
+    list_display = ("profile", "created_at", "expires_at", "used_at")
+    readonly_fields = ("profile", "created_at", "expires_at", "used_at")
+    fields = ("profile", "created_at", "expires_at", "used_at")
