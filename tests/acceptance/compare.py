@@ -223,7 +223,9 @@ def compare(expected: dict, actual: dict) -> list[str]:
         diffs += _compare_subscriptions(expected["subscriptions"] or [], actual.get("subscriptions") or [])
     for section, what in (("payments", "payment"), ("refunds", "refund")):
         if section in expected:
-            shown = tuple(sorted({key for item in expected[section] or [] for key in item}))
+            shown = tuple(
+                sorted({key for item in expected[section] or actual.get(section) or [] for key in item})
+            )
             diffs += _multiset(section, what, shown, expected[section] or [], actual.get(section) or [])
     if "accounts" in expected:
         by_id = {_text(item.get("id")): item for item in actual.get("accounts") or []}

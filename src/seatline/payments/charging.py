@@ -74,7 +74,9 @@ def start_charge(
     day = day or clock.today()
     with transaction.atomic():
         locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
-        unfinished = ChargeAttempt.objects.filter(invoice=locked, status=ChargeAttempt.Status.STARTED).first()
+        unfinished = ChargeAttempt.objects.filter(
+            invoice=locked, status=ChargeAttempt.Status.STARTED, profile__isnull=False
+        ).first()
         if unfinished is not None:
             return unfinished
         if locked.kind == InvoiceKind.CREDIT_NOTE or locked.status not in PAYABLE:

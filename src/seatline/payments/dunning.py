@@ -102,7 +102,7 @@ def due_invoice_ids(day: dt.date) -> list[int]:
         .values_list("invoice_id", flat=True)
     )
     unfinished = ChargeAttempt.objects.filter(
-        status=ChargeAttempt.Status.STARTED, trigger=ChargeAttempt.Trigger.AUTO
+        status=ChargeAttempt.Status.STARTED, profile__isnull=False
     ).values_list("invoice_id", flat=True)
     return due + sorted(set(unfinished) - set(due))
 

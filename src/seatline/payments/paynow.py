@@ -95,9 +95,11 @@ def finish_checkout(*, invoice: Invoice, session_id: str) -> ChargeAttempt | Non
     known = ChargeAttempt.objects.filter(
         processor=processor, processor_transaction_id=session.charge_id
     ).first()
-    if known is not None:
+    if known is not None and known.status != ChargeAttempt.Status.STARTED:
         return known
     charge = gateway.get_charge(session.charge_id)
+    if known is not None:  # recorded up to the outcome by an earlier return that died
+        return record_outcome(attempt=known, charge=charge)
     with transaction.atomic():
         locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
         available = max(locked.balance - reserved_amount(locked.pk), Decimal(0))
