@@ -78,7 +78,8 @@ def test_auto_charge_on_the_due_date_pays_the_whole_balance(setup, processor, st
     assert ChargeAttempt.objects.get(invoice=invoice).idempotency_key == f"charge:{invoice.number}:1"
 
 
-def test_decline_then_recovery_on_the_second_retry_and_failure_emails(setup, processor, stripe_sim):
+def test_decline_then_recovery_on_the_second_retry_and_failure_emails(setup, processor, stripe_sim, settings):
+    settings.SEATLINE_PUBLIC_URL = "https://billing.example"
     with clock.frozen(D(2018, 1, 1)):
         card = profile(setup.account, processor, "card_declined")
         invoice = invoice_for(setup)
@@ -92,7 +93,10 @@ def test_decline_then_recovery_on_the_second_retry_and_failure_emails(setup, pro
         ("2018-01-23", "succeeded", ""),
     ]
     assert (invoice.status, invoice.balance) == ("paid", 0)
-    assert OutgoingEmail.objects.filter(template_key="payment_failed").count() == 2
+    emails = OutgoingEmail.objects.filter(template_key="payment_failed").order_by("id")
+    assert emails.count() == 2
+    assert "https://billing.example/pay/invoice/" in emails[0].text_body
+    assert "try again on Jan 23, 2018" in emails[1].text_body  # the next attempt (en-US)
     assert Dunning.objects.get(invoice=invoice).status == "done"
 
 

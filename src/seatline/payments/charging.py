@@ -21,6 +21,7 @@ from babel.dates import format_date
 from babel.numbers import format_currency
 from django.db import transaction
 from django.db.models import Max
+from django.urls import NoReverseMatch
 
 from seatline import clock
 from seatline.audit.services import record
@@ -263,13 +264,22 @@ def _failure_email(attempt: ChargeAttempt, next_date: dt.date | None) -> None:
         "amount": format_currency(attempt.amount, attempt.currency, locale=locale),
         "failure_reason": attempt.code.replace("_", " "),
         "next_attempt_date": format_date(next_date, "medium", locale=locale) if next_date else "",
-        "paynow_url": "",
+        "paynow_url": _paynow_link(invoice),
     }
     try:
         with transaction.atomic():
             send("payment_failed", context=context, to_account=account, related=invoice)
     except SeatlineError as exc:  # no billing contact, template off: the failure stays recorded
         logger.info("payment_failed e-mail for %s not sent: [%s] %s", invoice.number, exc.code, exc.message)
+
+
+def _paynow_link(invoice: Invoice) -> str:
+    from seatline.payments.paynow import public_link  # paynow imports this module
+
+    try:
+        return public_link(invoice)
+    except NoReverseMatch:  # the PayNow pages are not installed
+        return ""
 
 
 def refresh_status(invoice: Invoice, day: dt.date) -> None:

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core import signing
 from django.db import transaction
+from django.urls import reverse
 
 from seatline import clock
 from seatline.connectors.payments import CheckoutRequest, CheckoutStatus, RefundRequest
@@ -31,6 +33,14 @@ SALT = "seatline.payments.paynow"
 def link_token(invoice: Invoice) -> str:
     """The same link every time (a signature without timestamp: PayNow links do not expire)."""
     return signing.Signer(salt=SALT).sign(str(invoice.pk))
+
+
+def public_link(invoice: Invoice) -> str:
+    """The absolute PayNow link (setting SEATLINE_PUBLIC_URL; empty without it)."""
+    base = getattr(settings, "SEATLINE_PUBLIC_URL", "")
+    if not base:
+        return ""
+    return base.rstrip("/") + reverse("paynow:invoice", args=[link_token(invoice)])
 
 
 def invoice_for_token(token: str) -> Invoice:
