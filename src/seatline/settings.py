@@ -14,6 +14,7 @@ DATA_DIR = conf.data_dir(ENV)
 DEBUG = conf.env_bool(ENV, "DEBUG", False)
 SECRET_KEY = conf.secret_key(ENV, DATA_DIR)
 FERNET_KEYS = conf.fernet_keys(ENV, DATA_DIR)  # secrets at rest (seatline.common.crypto), newest first
+SEATLINE_PUBLIC_URL = ENV.get("SEATLINE_PUBLIC_URL", "")  # absolute base of public links (PayNow in e-mails)
 ALLOWED_HOSTS = conf.allowed_hosts(ENV)
 TIME_ZONE = conf.time_zone(ENV)
 USE_TZ = True
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     "seatline.webhooks",
     "seatline.portal",
     "seatline.dashboards",
+    "seatline.paynow",
     "seatline.demo",
 ]
 

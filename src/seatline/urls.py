@@ -8,6 +8,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("seatline.api.urls")),
     path("portal/", include("seatline.portal.urls")),
+    path("webhooks/", include("seatline.payments.urls")),
+    path("pay/invoice/", include("seatline.paynow.urls")),
+    path("pay/", include("seatline.payments.public_urls")),
 ]
 
 # Errors under /api/ are problem details (JSON); elsewhere Django's pages.

@@ -221,6 +221,19 @@ def compare(expected: dict, actual: dict) -> list[str]:
     )
     if "subscriptions" in expected:
         diffs += _compare_subscriptions(expected["subscriptions"] or [], actual.get("subscriptions") or [])
+    for section, what in (("payments", "payment"), ("refunds", "refund")):
+        if section in expected:
+            shown = tuple(
+                sorted({key for item in expected[section] or actual.get(section) or [] for key in item})
+            )
+            diffs += _multiset(section, what, shown, expected[section] or [], actual.get(section) or [])
+    if "accounts" in expected:
+        by_id = {_text(item.get("id")): item for item in actual.get("accounts") or []}
+        for exp in expected["accounts"] or []:
+            act = by_id.get(_text(exp.get("id")), {})
+            for key, value in exp.items():
+                if act.get(key) != value:
+                    diffs.append(f"account {exp.get('id')}: {key} is {act.get(key)!r}, expected {value!r}")
     if "provider_invoices" in expected:
         diffs += _compare_provider_invoices(
             expected["provider_invoices"] or [], actual.get("provider_invoices") or []

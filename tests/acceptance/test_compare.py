@@ -300,3 +300,40 @@ def test_provider_invoices_compare_the_last_attempt_of_each_number():
         "provider invoice G1: unexpected in the output",
         "provider invoice G2: unexpected in the output",
     ]
+
+
+def test_payments_and_refunds_are_multisets_by_every_key_shown_accounts_by_id():
+    actual = {
+        "payments": [
+            {
+                "invoice": 1,
+                "date": "2024-01-16",
+                "amount": "100.00",
+                "status": "failed",
+                "code": "card_declined",
+                "processor": "stripe",
+            },
+            {
+                "invoice": 1,
+                "date": "2024-01-19",
+                "amount": "100.0",
+                "status": "succeeded",
+                "processor": "stripe",
+            },
+        ],
+        "refunds": [{"invoice": 1, "date": "2024-01-20", "amount": "10.00"}],
+        "accounts": [{"id": "fab", "credit_hold": True}],
+    }
+    expected = copy.deepcopy(actual)
+    assert compare(expected, actual) == []
+    expected["payments"][0]["code"] = "insufficient_funds"
+    expected["refunds"] = []
+    expected["accounts"][0]["credit_hold"] = False
+    assert compare(expected, actual) == [
+        "payments: missing payment {'amount': Decimal('100.00'), 'code': 'insufficient_funds', 'date': "
+        "'2024-01-16', 'invoice': '1', 'processor': 'stripe', 'status': 'failed'}",
+        "payments: unexpected payment {'amount': Decimal('100.00'), 'code': 'card_declined', 'date': "
+        "'2024-01-16', 'invoice': '1', 'processor': 'stripe', 'status': 'failed'}",
+        "refunds: unexpected refund {'amount': Decimal('10.00'), 'date': '2024-01-20', 'invoice': '1'}",
+        "account fab: credit_hold is True, expected False",
+    ]

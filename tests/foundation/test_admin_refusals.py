@@ -41,7 +41,7 @@ from seatline.invoicing.models import Invoice
 from seatline.invoicing.services import generate_manual_invoice
 from seatline.jobs.models import Job
 from seatline.notifications.models import EmailTemplate, OutgoingEmail
-from seatline.payments.models import PaymentProcessor
+from seatline.payments.models import PaymentProcessor, PaymentProfile
 from seatline.payments.services import record_payment
 from seatline.portal.models import PortalUser
 from seatline.portal.services import accept_invitation, invite_user, remove_user
@@ -159,7 +159,7 @@ def _complete_the_data() -> None:
     generate_manual_invoice(contract=later, cycle_start=far.start)  # a draft: sending it is refused
     config.auto_issue_invoices = True
     config.save()
-    PaymentProcessor.objects.create(
+    stripe = PaymentProcessor.objects.create(
         kind=PaymentProcessor.Kind.STRIPE, name="Walk Stripe", api_key="sk_test_walk", currency="USD"
     )
     # Portal users: one who set a password (a new invitation is refused), one removed (again refused).
@@ -169,6 +169,41 @@ def _complete_the_data() -> None:
         account=account, email="walk-gone@example.test", role="billing", base_url="http://x"
     )
     remove_user(portal_user=removed.portal_user)
+    _payment_rows(stripe, invoice)
+
+
+def _payment_rows(processor: PaymentProcessor, paid: Invoice) -> None:
+    """Payment profiles (active, pending without a hosted setup, inactive), a collection, a skipped
+    charge attempt, a refund and a processor event (written here without a processor)."""
+    from seatline.payments.models import ChargeAttempt, PaymentProfile, WebhookEvent
+    from seatline.payments.profiles import set_contract_collection
+    from seatline.payments.refunds import record_refund
+
+    account = paid.account
+    for status, token in (("active", "pm_walk"), ("pending", ""), ("inactive", "pm_old")):
+        PaymentProfile.objects.create(
+            account=account, processor=processor, customer_token="cus_walk", method_token=token, status=status
+        )
+    set_contract_collection(contract=paid.contract, auto_charge=False)
+    ChargeAttempt.objects.create(
+        invoice=paid, number=1, idempotency_key=f"skip:{paid.number}:1", trigger="auto",
+        amount=paid.balance, currency=paid.currency, date=TODAY, status="skipped", code="no_payment_method",
+    )  # fmt: skip
+    from seatline.payments.models import CreditApplication, Dunning, ProfileRequest
+
+    Dunning.objects.create(invoice=paid, account=account, charge_date=TODAY, status="done")
+    CreditApplication.objects.create(
+        source=paid, target=paid, amount=Decimal("0.01"), currency=paid.currency, date=TODAY
+    )
+    ProfileRequest.objects.create(
+        profile=PaymentProfile.objects.get(status="pending"), nonce="walk-nonce", expires_at=clock.now()
+    )
+    payment = paid.payments.get()
+    record_refund(payment=payment, amount=Decimal("0.50"), processor_refund_id="walk-refund-1", date=TODAY)
+    WebhookEvent.objects.create(
+        processor=processor, event_id="evt_walk", type="customer.created", kind="other",
+        raw_body="{}", received_at=clock.now(), outcome="ignored",
+    )  # fmt: skip
 
 
 @pytest.fixture(autouse=True)
@@ -297,6 +332,12 @@ def _yesterday() -> str:
     return (TODAY - dt.timedelta(days=1)).isoformat()
 
 
+def _walk_invoice() -> models.Model:
+    from seatline.payments.models import ChargeAttempt
+
+    return ChargeAttempt.objects.get(idempotency_key__startswith="skip:").invoice
+
+
 # service action -> (the object, the refusing POST data, the error shown or None for an invalid form)
 REFUSING_INPUTS: dict[str, tuple[Callable[[], models.Model], dict[str, str], str | None]] = {
     "change-quantity": (
@@ -344,6 +385,14 @@ REFUSING_INPUTS: dict[str, tuple[Callable[[], models.Model], dict[str, str], str
         {"email": "walk-portal@example.test", "role": "admin"},
         "portal_user_exists",
     ),
+    "charge": (_walk_invoice, {"profile": "", "amount": "0"}, None),
+    "refund": (_walk_invoice, {"amount": "999999"}, None),
+    "add-payment-profile": (_first(Account), {}, None),
+    "request-payment-method": (_first(Account), {}, None),
+    "collection": (_first(BillingContract, type="recurring"), {"profile": "999999"}, None),
+    "set-default": (_first(PaymentProfile, status="inactive"), {}, "profile_not_active"),
+    "deactivate-profile": (_first(PaymentProfile, status="inactive"), {}, None),
+    "complete-setup": (_first(PaymentProfile, status="pending"), {}, "profile_setup_missing"),
 }
 
 

@@ -53,10 +53,11 @@ def summary(invoice: dict) -> tuple:
 @pytest.mark.django_db
 def test_a_tiny_scenario_runs_through_the_services():
     result = run_scenario(parse_scenario(TINY))
+    # invoices 1 and 2 are due 2024-01-31 (net30): open on 02-05, they are overdue (docs/billing.md 12)
     assert [summary(invoice) for invoice in result["invoices"]] == [
-        (1, "second", "regular", "partially_paid", "2024-01-02", "2024-01-01", "30.00", "20.00",
+        (1, "second", "regular", "overdue", "2024-01-02", "2024-01-01", "30.00", "20.00",
          [("recurring", "m365", "2024-01-01", "3")]),
-        (2, "first", "regular", "billed", "2024-01-02", "2024-01-01", "5.00", "5.00",
+        (2, "first", "regular", "overdue", "2024-01-02", "2024-01-01", "5.00", "5.00",
          [("recurring", "e3", "2024-01-01", "1")]),
         (3, "second", "manual", "paid", "2024-01-15", "2024-01-15", "30.00", "0.00",
          [("recurring", "m365", "2024-02-01", "3")]),

@@ -49,6 +49,10 @@ def validate_number_format(value: str) -> None:
         raise ValidationError("the format must contain {number}", code="invalid_format")
 
 
+def default_dunning_retry_days() -> list[int]:
+    return [3, 7, 14]
+
+
 class Configuration(AuditedModel):
     """Global settings (Work 365 Admin Hub -> Configuration). Always the row with pk=1."""
 
@@ -72,6 +76,14 @@ class Configuration(AuditedModel):
         "change-log invoice weekday", choices=Weekday.choices, default=Weekday.FRIDAY
     )
     credit_hold_enabled = models.BooleanField("enable credit hold", default=False)
+    dunning_retry_days = models.JSONField(
+        default=default_dunning_retry_days,
+        blank=True,
+        help_text="days after the first failed charge on which it is retried (docs/billing.md 12)",
+    )
+    dunning_credit_hold = models.BooleanField(
+        default=False, help_text="put the account on credit hold after an invoice's last failed charge"
+    )
     invoice_number_format = models.CharField(
         max_length=40, default="INV-{number:06d}", validators=[validate_number_format]
     )

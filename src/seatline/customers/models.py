@@ -27,6 +27,11 @@ class Account(AuditedModel, TimestampedModel):
     credit_hold = models.BooleanField(
         default=False, help_text="blocks provisioning while the global credit-hold switch is on"
     )
+    dunning_hold = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="credit hold set by dunning after an invoice's last failed charge (docs/billing.md 12)",
+    )
     currency = CurrencyField()
     language = models.CharField(
         max_length=35,

@@ -34,6 +34,7 @@ class InvoiceStatus(models.TextChoices):
     BILLED = "billed", "Billed"
     PARTIALLY_PAID = "partially_paid", "Partially paid"
     PAID = "paid", "Paid"
+    OVERDUE = "overdue", "Overdue"
     VOID = "void", "Void"
 
 

@@ -17,10 +17,9 @@ from seatline.core.money import money_text, quantize
 from seatline.errors import SeatlineError
 from seatline.invoicing.events import invoice_data
 from seatline.invoicing.models import Invoice, InvoiceKind, InvoiceStatus
-from seatline.payments.models import Payment
+from seatline.payments.models import Dunning, Payment
 from seatline.payments.selectors import payment_for_transaction
-
-PAYABLE = (InvoiceStatus.BILLED, InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.PAID)
+from seatline.payments.status import PAYABLE, reserved_amount, status_on
 
 
 def record_payment(
@@ -30,11 +29,15 @@ def record_payment(
     date: dt.date | None = None,
     processor: str = "manual",
     transaction_id: str | None = None,
+    charge_attempt_id: int | None = None,
 ) -> Payment:
     """A payment of `amount` (0 < amount <= open balance) against an issued invoice.
 
     The same (processor, transaction_id) again returns the first payment and changes nothing.
     Without a transaction id a unique one is generated (each call is then a new payment).
+    Charges in flight hold part of the balance: a payment may take only what they leave, except
+    the charge `charge_attempt_id` itself being recorded. A payment ends the invoice's dunning
+    retries (docs/billing.md 12).
     """
     if processor not in Payment.Processor.values:
         raise SeatlineError(
@@ -64,10 +67,16 @@ def record_payment(
             raise SeatlineError(
                 code, f"{locked} ({locked.get_status_display()}) cannot be paid", field="invoice"
             )
-        if value <= 0 or value > locked.balance:
+        available = locked.balance - reserved_amount(locked.pk, excluding=charge_attempt_id)
+        if value <= 0 or value > available:
+            held = (
+                f" ({locked.balance - available} held by charges in flight)"
+                if available != locked.balance
+                else ""
+            )
             raise SeatlineError(
                 "payment_exceeds_balance",
-                f"a payment must be above 0 and at most the open balance {locked.balance} {locked.currency}; "
+                f"a payment must be above 0 and at most the open balance {available} {locked.currency}{held}; "
                 f"got {value}",
                 field="amount",
             )
@@ -85,8 +94,11 @@ def record_payment(
         )
         before = (locked.status, locked.balance)
         locked.balance = locked.balance - value
-        locked.status = InvoiceStatus.PAID if locked.balance == 0 else InvoiceStatus.PARTIALLY_PAID
+        locked.status = status_on(locked, date)
         locked.save(update_fields=["balance", "status"])
+        Dunning.objects.filter(invoice=locked, status=Dunning.Status.SCHEDULED, failures__gt=0).update(
+            status=Dunning.Status.DONE, next_date=None
+        )
         record(
             locked,
             "payment_recorded",

@@ -85,10 +85,9 @@ def check_credit_hold(subscription: Subscription) -> None:
     if _mode.get() is not None or not provisions(_provider(subscription)):
         return
 
-    if not configuration().credit_hold_enabled:
-        return
     account = subscription.account
-    if account.credit_hold:
+    held = account.credit_hold and configuration().credit_hold_enabled
+    if held or account.dunning_hold:
         raise SeatlineError(
             "credit_hold",
             f"{account} is on credit hold: no subscription can be provisioned until the hold is lifted",

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from seatline.simulate.payment_schema import BEHAVIOURS
 from seatline.simulate.yamlnodes import Node, ScenarioError
 
 
@@ -87,6 +88,18 @@ class DeactivateProviderInvoice:
     provider: str | None = None
 
 
+@dataclass(frozen=True)
+class SetPaymentBehaviour:
+    method: str
+    behaviour: str
+
+
+@dataclass(frozen=True)
+class RefundEvent:
+    invoice: int
+    amount: Decimal | None = None
+
+
 EventArgs = (
     ChangeQuantity
     | Deactivate
@@ -98,6 +111,8 @@ EventArgs = (
     | GenerateInvoice
     | Pay
     | DeactivateProviderInvoice
+    | SetPaymentBehaviour
+    | RefundEvent
 )
 
 
@@ -207,6 +222,20 @@ def _deactivate_provider_invoice(n: Node) -> DeactivateProviderInvoice:
     )
 
 
+def _set_payment_behaviour(n: Node) -> SetPaymentBehaviour:
+    m = n.mapping({"method", "behaviour"})
+    return SetPaymentBehaviour(
+        method=m.need("method", Node.identifier), behaviour=m.need("behaviour", lambda v: v.enum(BEHAVIOURS))
+    )
+
+
+def _refund(n: Node) -> RefundEvent:
+    m = n.mapping({"invoice", "amount"})
+    return RefundEvent(
+        invoice=m.need("invoice", lambda v: v.integer(minimum=1)), amount=m.get("amount", Node.decimal)
+    )
+
+
 EVENT_KINDS: dict[str, Callable[[Node], EventArgs]] = {
     "change_quantity": _change_quantity,
     "deactivate": _deactivate,
@@ -218,6 +247,8 @@ EVENT_KINDS: dict[str, Callable[[Node], EventArgs]] = {
     "generate_invoice": _generate_invoice,
     "pay": _pay,
     "deactivate_provider_invoice": _deactivate_provider_invoice,
+    "set_payment_behaviour": _set_payment_behaviour,
+    "refund": _refund,
 }
 
 

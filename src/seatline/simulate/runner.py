@@ -34,6 +34,7 @@ from seatline.jobs.registry import has_handler
 from seatline.payments.services import record_payment
 from seatline.simulate import events as ev
 from seatline.simulate import output
+from seatline.simulate.payment_steps import PaymentSide
 from seatline.simulate.provider_steps import ProviderSide
 from seatline.simulate.schema import Scenario, ScenarioError, load_scenario
 from seatline.subscriptions import services
@@ -83,6 +84,7 @@ class ScenarioRun:
         self._last_job_id = 0
         self.job_problems: list[str] = []
         self.provider_side = ProviderSide(scenario)
+        self.payment_side = PaymentSide(scenario)
         zones = (scenario.settings.time_zone, str(django_settings.TIME_ZONE or "UTC"), "UTC")
         self._zones = zones
 
@@ -99,19 +101,24 @@ class ScenarioRun:
         from seatline.providers.provisioning import recorded_as_provisioned
 
         # Nothing is provisioned at a provider in a scenario: its subscriptions count as provisioned.
-        with clock.process_clock(movable), recorded_as_provisioned():
-            self._configure()
-            self._create_static()
-            for day in run.days():
-                movable.set(day_instant(day, *self._zones))
-                self.provider_side.import_due(day)
-                todays = by_day.get(day, ())
-                for event in todays:
-                    self._apply(event)
-                    self._collect_documents()  # a later `pay` of the same day may name it
-                run_nightly(run_date=day)
-                self._collect_documents()
-                self._check_jobs(day)
+        self.payment_side.start()
+        try:
+            with clock.process_clock(movable), recorded_as_provisioned():
+                self._configure()
+                self._create_static()
+                for day in run.days():
+                    movable.set(day_instant(day, *self._zones))
+                    self.provider_side.import_due(day)
+                    todays = by_day.get(day, ())
+                    for event in todays:
+                        self._apply(event)
+                        self._collect_documents()  # a later `pay` of the same day may name it
+                    run_nightly(run_date=day)
+                    self._collect_documents()
+                    self.payment_side.collect(day)  # the day's collections, after its invoicing
+                    self._check_jobs(day)
+        finally:
+            self.payment_side.stop()
         return self._output()
 
     def _collect_documents(self) -> None:
@@ -178,6 +185,10 @@ class ScenarioRun:
         }
         if self.provider_side.used:
             result["provider_invoices"] = self.provider_side.output()
+        if self.payment_side.used or any(
+            e.kind in ("refund", "set_payment_behaviour") for e in self.scenario.events
+        ):
+            result.update(self.payment_side.output(self.documents, self.accounts))
         return result
 
     # -- static data -------------------------------------------------------------------------
@@ -190,6 +201,7 @@ class ScenarioRun:
         config.invoice_date_basis = wanted.invoice_date_basis
         config.change_log_weekday = wanted.change_log_weekday_number
         config.auto_issue_invoices = True
+        self.payment_side.configure(config)
         config.save()
 
     def _create_static(self) -> None:
@@ -240,6 +252,7 @@ class ScenarioRun:
                 auto_send=contract.auto_send,
             ).pk
         self._create_subscriptions()
+        self.payment_side.create(self.accounts, self.contracts)
 
     def _create_subscriptions(self) -> None:
 
@@ -354,15 +367,23 @@ class ScenarioRun:
     def _event_deactivate_provider_invoice(self, args: ev.DeactivateProviderInvoice, day: dt.date) -> None:
         self.provider_side.deactivate(args.number, args.provider)
 
-    def _event_pay(self, args: ev.Pay, day: dt.date) -> None:
-        if args.invoice > len(self.documents):
+    def _document(self, number: int) -> Invoice:
+        if number > len(self.documents):
             raise SeatlineError(
                 UNKNOWN_REFERENCE,
-                f"no invoice {args.invoice}: {len(self.documents)} document(s) so far",
+                f"no invoice {number}: {len(self.documents)} document(s) so far",
                 field="invoice",
             )
-        invoice = Invoice.objects.get(pk=self.documents[args.invoice - 1])
-        record_payment(invoice=invoice, amount=args.amount, date=day)
+        return Invoice.objects.get(pk=self.documents[number - 1])
+
+    def _event_pay(self, args: ev.Pay, day: dt.date) -> None:
+        record_payment(invoice=self._document(args.invoice), amount=args.amount, date=day)
+
+    def _event_set_payment_behaviour(self, args: ev.SetPaymentBehaviour, day: dt.date) -> None:
+        self.payment_side.set_behaviour(args)
+
+    def _event_refund(self, args: ev.RefundEvent, day: dt.date) -> None:
+        self.payment_side.refund(args, self._document(args.invoice), day)
 
 
 def _last_job_id() -> int:

@@ -19,6 +19,7 @@ from django.core.validators import validate_email
 
 from seatline.common.languages import normalize_language_tag
 from seatline.common.parsing import money, percent
+from seatline.simulate import payment_schema as pay
 from seatline.simulate import provider_schema as ps
 from seatline.simulate.events import Event, read_event
 from seatline.simulate.yamlnodes import Node, ScenarioError, compose
@@ -51,6 +52,8 @@ class Settings:
     generate_refunds: bool = False
     invoice_date_basis: str = "cycle"
     change_log_weekday: str = "friday"
+    dunning_retry_days: tuple[int, ...] = (3, 7, 14)
+    dunning_credit_hold: bool = False
 
     @property
     def change_log_weekday_number(self) -> int:
@@ -104,6 +107,8 @@ class Contract:
     discount_percent: Decimal = Decimal(0)
     minimum_commitment: Decimal = Decimal(0)
     auto_send: bool = False  # e-mail every issued document to the account's billing contact
+    auto_charge: bool = False  # charge its invoices through its payment method (docs/billing.md 12)
+    payment_method: str = ""  # a payment_methods id; empty: the account's default
     line: int | None = field(default=None, compare=False)
 
 
@@ -151,12 +156,13 @@ class Scenario:
     providers: tuple[ps.Provider, ...] = ()
     products: tuple[ps.Product, ...] = ()
     provider_invoices: tuple[ps.ProviderInvoiceImport, ...] = ()
+    payment_methods: tuple[pay.PaymentMethod, ...] = ()
 
 
 # fmt: off
 TOP_KEYS = frozenset({
     "settings", "currency", "tax_rate_groups", "accounts", "contracts", "subscriptions", "events",
-    "run", "providers", "products", "provider_invoices",
+    "run", "providers", "products", "provider_invoices", "payment_methods",
 })
 # fmt: on
 
@@ -186,6 +192,10 @@ def parse_scenario(text: str, *, base: Path | None = None) -> Scenario:
     accounts = tuple(_account(node, provider_ids) for node in top.get("accounts", Node.sequence, []))
     _unique(accounts, top, "accounts")
     account_ids = {account.id for account in accounts}
+    methods = tuple(
+        pay.read_payment_method(node, account_ids) for node in top.get("payment_methods", Node.sequence, [])
+    )
+    _unique(methods, top, "payment_methods")
     contract_nodes = top.get("contracts", Node.sequence, [])
     contracts = tuple(_contract(node, account_ids) for node in contract_nodes)
     _unique(contracts, top, "contracts")
@@ -195,6 +205,13 @@ def parse_scenario(text: str, *, base: Path | None = None) -> Scenario:
             node = top.required("contracts").sequence()[index].mapping().required("auto_send")
             raise node.error(
                 f"auto_send needs an email on account {contract.account!r} (its billing contact)"
+            )
+    method_accounts = {method.id: method.account for method in methods}
+    for index, contract in enumerate(contracts):
+        if contract.payment_method and method_accounts.get(contract.payment_method) != contract.account:
+            node = top.required("contracts").sequence()[index].mapping().required("payment_method")
+            raise node.error(
+                f"payment_method {contract.payment_method!r} is not a payment method of account {contract.account!r}"
             )
     contract_by_id = {contract.id: contract for contract in contracts}
     subscriptions = tuple(
@@ -220,6 +237,7 @@ def parse_scenario(text: str, *, base: Path | None = None) -> Scenario:
         providers=tuple(providers),
         products=products,
         provider_invoices=provider_invoices,
+        payment_methods=methods,
     )
 
 
@@ -234,7 +252,15 @@ def _unique(items: tuple, top, section: str) -> None:  # type: ignore[no-untyped
 
 def _settings(node: Node) -> Settings:
     m = node.mapping(
-        {"time_zone", "generate_refunds", "invoice_date_basis", "change_log_weekday", "cli_weekday"}
+        {
+            "time_zone",
+            "generate_refunds",
+            "invoice_date_basis",
+            "change_log_weekday",
+            "cli_weekday",
+            "dunning_retry_days",
+            "dunning_credit_hold",
+        }
     )
     # `cli_weekday` is the published name of the key (scenario format 1); `change_log_weekday`
     # says the same without the "CLI" abbreviation. One of them, not both.
@@ -246,6 +272,8 @@ def _settings(node: Node) -> Settings:
         generate_refunds=m.get("generate_refunds", Node.boolean, False),
         invoice_date_basis=m.get("invoice_date_basis", lambda n: n.enum(("cycle", "generation")), "cycle"),
         change_log_weekday=m.get(weekday_key, _weekday, "friday"),
+        dunning_retry_days=m.get("dunning_retry_days", pay.read_retry_days, (3, 7, 14)),
+        dunning_credit_hold=m.get("dunning_credit_hold", Node.boolean, False),
     )
 
 
@@ -350,7 +378,7 @@ def _account(node: Node, providers: set[str] | None = None) -> Account:
 CONTRACT_KEYS = frozenset({
     "id", "account", "type", "frequency", "policy", "prorate_unit", "start", "end", "auto_renew",
     "payment_terms", "process_refunds", "invoice_offset_days", "change_log_invoices",
-    "discount_percent", "minimum_commitment", "auto_send",
+    "discount_percent", "minimum_commitment", "auto_send", "auto_charge", "payment_method",
 })
 # fmt: on
 
@@ -401,6 +429,8 @@ def _contract(node: Node, account_ids: set[str]) -> Contract:
         discount_percent=m.get("discount_percent", _percent, Decimal(0)),
         minimum_commitment=m.get("minimum_commitment", _amount, Decimal(0)),
         auto_send=m.get("auto_send", Node.boolean, False),
+        auto_charge=m.get("auto_charge", Node.boolean, False),
+        payment_method=m.get("payment_method", Node.identifier, ""),
         line=node.line,
     )
 

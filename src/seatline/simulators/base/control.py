@@ -5,7 +5,8 @@
   moves the clock forward running due jobs in order -> `{"now", "jobsRun"}`.
 * `POST /_sim/faults {"route": "POST /v1/payment_intents", "status": 500, "retry_after": 1, "count": 2}`
   answers the next `count` matching requests with `status` (the vendor's error body, `Retry-After`
-  when given; status 202 runs the request and answers 202). `{"clear": true}` removes every fault;
+  when given; status 202 runs the request and answers 202; `"hold": 5` runs the request and
+  answers normally 5 s later). `{"clear": true}` removes every fault;
   a simulator may add boolean switches (`flags`). `GET /_sim/faults` lists them.
 * `POST /_sim/config {...}` sets keys of the simulator's config (typed); `GET /_sim/config`.
 * `POST /_sim/reset` empties every store (clock back to the start time).
@@ -128,17 +129,20 @@ def install_control(
                 state.data[flag] = bool(body[flag])
         if "route" in body:
             status, count = body.get("status", 429), body.get("count", 1)
-            retry_after = body.get("retry_after")
+            retry_after, hold = body.get("retry_after"), body.get("hold")
             if not isinstance(body["route"], str) or not isinstance(status, int) or not 200 <= status <= 599:
                 raise InvalidBody("route must be 'METHOD /path/with/*' and status an HTTP status.")
             if not isinstance(count, int) or count < 1:
                 raise InvalidBody("count must be a positive integer.")
             if retry_after is not None and not isinstance(retry_after, int | float):
                 raise InvalidBody("retry_after must be a number of seconds.")
+            if hold is not None and (not isinstance(hold, int | float) or not 0 < hold <= 60):
+                raise InvalidBody("hold must be a number of seconds (at most 60).")
             fault_pattern(body["route"])
-            state.data["faults"].append(
-                {"route": body["route"], "status": status, "retryAfter": retry_after, "remaining": count}
-            )
+            fault = {"route": body["route"], "status": status, "retryAfter": retry_after, "remaining": count}
+            if hold:
+                fault["hold"] = hold
+            state.data["faults"].append(fault)
         return Response(200, faults_view(state))
 
     @router.route("GET", "/_sim/config")

@@ -8,6 +8,7 @@ authentication); `dispatch` is the same for every vendor.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -77,6 +78,9 @@ def dispatch(
         if mutating:
             app.before_save(state)
             state.save()
+    hold = getattr(request, "hold", None)
+    if hold:  # a `hold` fault: done, but the answer comes late (a worker may die meanwhile)
+        time.sleep(float(hold))
     if response.after is not None:
         response = response.after()
     response = app.finish(request, response)
@@ -91,6 +95,9 @@ def _handle(app: SimulatorApp, request: Request) -> Response:
     route_hit, params, path_known = app.router.match(request.method, request.path)
     try:
         fault = None if is_control else take_fault(state.data["faults"], request.method, request.path)
+        if fault and fault.get("hold"):
+            request.hold = fault["hold"]  # type: ignore[attr-defined]
+            fault = None
         if fault and fault["status"] != 202:
             error = app.fault_error(fault)
             return Response(error.status, error.body(), dict(error.headers))

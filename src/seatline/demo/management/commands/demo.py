@@ -21,6 +21,7 @@ from django.db import transaction
 
 from seatline.audit.services import record
 from seatline.demo.data import PARTNER_CENTER, load_demo_tenant
+from seatline.demo.payments_setup import configure_stripe
 from seatline.demo.simulator_seed import seed_simulator
 from seatline.errors import SeatlineError
 from seatline.providers.models import Provider
@@ -49,6 +50,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--addr", default="127.0.0.1:8000", help="where the back office listens")
         parser.add_argument("--simulator-port", type=int, default=8400)
+        parser.add_argument("--stripe-port", type=int, default=8410, help="the Stripe simulator's port")
         parser.add_argument("--no-serve", action="store_true", help="load the data and exit")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -132,6 +134,7 @@ class Command(BaseCommand):
     def _run_everything(self, options: dict[str, Any]) -> None:
         seatline = [sys.executable, "-m", "seatline.cli"]
         state = Path(settings.DATA_DIR) / "partner-center-simulator.json"
+        stripe_state = Path(settings.DATA_DIR) / "stripe-simulator.json"
         children = [
             subprocess.Popen(
                 [
@@ -144,6 +147,17 @@ class Command(BaseCommand):
                     str(state),
                 ]
             ),
+            subprocess.Popen(
+                [
+                    *seatline,
+                    "simulator",
+                    "stripe",
+                    "--port",
+                    str(options["stripe_port"]),
+                    "--state",
+                    str(stripe_state),
+                ]
+            ),
             subprocess.Popen([*seatline, "worker"]),
             subprocess.Popen([*seatline, "scheduler"]),
         ]
@@ -152,6 +166,10 @@ class Command(BaseCommand):
         )
         try:
             self._seed_simulator(f"http://127.0.0.1:{options['simulator_port']}")
+            stripe_url = f"http://127.0.0.1:{options['stripe_port']}"
+            if wait_for_simulator(stripe_url):
+                processor = configure_stripe(stripe_url, options["addr"])
+                self.stdout.write(f"Stripe simulator on {stripe_url}: payment processor {processor.name!r}.")
             call_command("serve", options["addr"])
         finally:
             for child in children:
