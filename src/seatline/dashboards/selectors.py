@@ -20,14 +20,14 @@ from django.db.models.functions import Coalesce, TruncMonth
 from seatline import clock
 from seatline.common.choices import UNIT_MONTHS, ProvisioningStatus
 from seatline.core.money import quantize
-from seatline.invoicing.models import Invoice, InvoiceKind, InvoiceStatus
+from seatline.invoicing.models import OPEN_STATUSES, Invoice, InvoiceKind, InvoiceStatus
 from seatline.jobs.models import Job, JobStatus
-from seatline.payments.models import Payment
+from seatline.payments.selectors import outcome_counts
 from seatline.provider_invoices.models import InvoiceState, ProviderInvoice
 from seatline.subscriptions.models import LicenseChangeLog, Subscription
 
-OPEN = (InvoiceStatus.BILLED, InvoiceStatus.PARTIALLY_PAID)
-ISSUED = (InvoiceStatus.BILLED, InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.PAID)
+OPEN = OPEN_STATUSES
+ISSUED = (*OPEN_STATUSES, InvoiceStatus.PAID)
 MONTHS = 12
 
 
@@ -196,23 +196,5 @@ PAYMENT_BUCKETS = ("failed", "pending", "succeeded", "refunded")
 
 
 def payment_counts() -> dict[str, int]:
-    """Payments per outcome. A Payment row of today's payments app is a settled payment
-    (succeeded); when the model gains a `status`, its values are sorted into the four buckets."""
-    counts = dict.fromkeys(PAYMENT_BUCKETS, 0)
-    names = {f.name for f in Payment._meta.get_fields()}
-    if "status" not in names:
-        counts["succeeded"] = Payment.objects.count()
-        return counts
-    for row in Payment.objects.values("status").annotate(n=Count("id")):
-        status = str(row["status"]).lower()
-        bucket = next((b for b, words in _WORDS.items() if any(word in status for word in words)), "pending")
-        counts[bucket] += row["n"]
-    return counts
-
-
-_WORDS = {
-    "failed": ("fail", "declin", "error", "cancel"),
-    "refunded": ("refund", "revers", "charged_back", "chargeback"),
-    "succeeded": ("succe", "paid", "settled", "confirm"),
-    "pending": ("pend", "process", "submit", "creat"),
-}
+    """Payments per outcome, from the payments app's own dashboard figures."""
+    return outcome_counts()

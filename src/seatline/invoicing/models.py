@@ -38,6 +38,10 @@ class InvoiceStatus(models.TextChoices):
     VOID = "void", "Void"
 
 
+# Issued and not fully paid: what a customer still owes (overdue ones included).
+OPEN_STATUSES = (InvoiceStatus.BILLED, InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.OVERDUE)
+
+
 class Series(models.TextChoices):
     INVOICE = "invoice", "Invoices"
     CREDIT_NOTE = "credit_note", "Credit notes"

@@ -24,6 +24,21 @@ def paid_amount(invoice: Invoice) -> Decimal:
     return Payment.objects.filter(invoice=invoice).aggregate(total=Sum("amount"))["total"] or Decimal(0)
 
 
+def outcome_counts() -> dict[str, int]:
+    """Collections at a glance: charge attempts failed and pending (accepted or in flight), settled
+    payments (every Payment row: charges, PayNow and recorded manual payments) and refunds."""
+    attempts = dict(
+        ChargeAttempt.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n")
+    )
+    return {
+        "failed": attempts.get(ChargeAttempt.Status.FAILED, 0),
+        "pending": attempts.get(ChargeAttempt.Status.PENDING, 0)
+        + attempts.get(ChargeAttempt.Status.STARTED, 0),
+        "succeeded": Payment.objects.count(),
+        "refunded": Refund.objects.count(),
+    }
+
+
 def dashboard(changelist_url: str) -> dict[str, Any]:
     """The payments dashboard: counts per state (with their filtered lists), failed charges by
     customer (a bar each) and the latest failures with the processor's reason."""

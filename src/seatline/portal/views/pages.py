@@ -11,12 +11,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from seatline.errors import SeatlineError
-from seatline.invoicing.models import InvoiceStatus
+from seatline.invoicing.models import OPEN_STATUSES
 from seatline.invoicing.pdfs import pdf_for
 from seatline.portal import access, selectors, services
 from seatline.portal.views.common import forbidden, page, portal_view
-
-OPEN_STATUSES = (InvoiceStatus.BILLED, InvoiceStatus.PARTIALLY_PAID)
 
 
 @require_GET
