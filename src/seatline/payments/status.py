@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
-from seatline.invoicing.models import Invoice, InvoiceKind, InvoiceStatus
+from seatline.invoicing.models import OPEN_STATUSES, Invoice, InvoiceKind, InvoiceStatus
 from seatline.payments.models import ChargeAttempt
 
 #: Statuses an invoice can be paid or charged in.
@@ -18,7 +18,7 @@ PAYABLE = (
     InvoiceStatus.OVERDUE,
     InvoiceStatus.PAID,
 )
-OPEN = (InvoiceStatus.BILLED, InvoiceStatus.PARTIALLY_PAID, InvoiceStatus.OVERDUE)
+OPEN = OPEN_STATUSES
 #: Invoice kinds auto-charge collects.
 CHARGEABLE_KINDS = (InvoiceKind.REGULAR, InvoiceKind.CHANGE_LOG, InvoiceKind.MANUAL)
 

@@ -18,17 +18,24 @@ from seatline.payments import paynow
 from seatline.payments.status import OPEN
 
 
-def paynow_link(invoice: Invoice) -> str | None:
-    """The absolute PayNow link of `invoice` (setting SEATLINE_PUBLIC_URL), or None."""
-    base = getattr(settings, "SEATLINE_PUBLIC_URL", "")
-    if not base or not invoice.is_issued or invoice.balance <= 0:
+def paynow_path(invoice: Invoice) -> str | None:
+    """The PayNow page's path for `invoice`, or None when it has nothing to pay or no processor
+    takes hosted payments for it."""
+    if not invoice.is_issued or invoice.balance <= 0:
         return None
     try:
         if paynow.paynow_processor(invoice) is None:
             return None
     except SeatlineError:
         return None
-    return base.rstrip("/") + reverse("paynow:invoice", args=[paynow.link_token(invoice)])
+    return reverse("paynow:invoice", args=[paynow.link_token(invoice)])
+
+
+def paynow_link(invoice: Invoice) -> str | None:
+    """The absolute PayNow link of `invoice` (setting SEATLINE_PUBLIC_URL), or None."""
+    base = getattr(settings, "SEATLINE_PUBLIC_URL", "")
+    path = paynow_path(invoice) if base else None
+    return base.rstrip("/") + path if path else None
 
 
 def _problem(request: HttpRequest, exc: SeatlineError) -> HttpResponse:

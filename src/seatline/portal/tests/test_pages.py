@@ -201,3 +201,21 @@ def test_pages_render_for_a_phone(tenant: Tenant, portal_client: Callable[[str],
         text = page.content.decode()
         assert 'name="viewport"' in text and "/static/portal/htmx.min.js" in text, path
         assert "http://" not in text.replace("http://testserver", ""), path  # no external CDN
+
+
+def test_an_open_invoice_offers_paynow_to_paying_roles_only(
+    tenant: Tenant, portal_client: Callable[[str], Client]
+) -> None:
+    from seatline.payments.models import PaymentProcessor
+
+    path = f"/portal/invoices/{tenant.invoice.pk}/"
+    assert "Pay now" not in portal_client("billing").get(path).content.decode()  # no processor yet
+    PaymentProcessor.objects.create(
+        kind=PaymentProcessor.Kind.STRIPE,
+        name="Stripe",
+        api_key="sk_test_portal",
+        currency=tenant.invoice.currency,
+    )
+    billing = portal_client("billing").get(path).content.decode()
+    assert "Pay now" in billing and 'href="/pay/invoice/' in billing
+    assert "Pay now" not in portal_client("read_only").get(path).content.decode()

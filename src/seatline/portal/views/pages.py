@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from seatline.errors import SeatlineError
 from seatline.invoicing.models import OPEN_STATUSES
 from seatline.invoicing.pdfs import pdf_for
+from seatline.paynow.views import paynow_path
 from seatline.portal import access, selectors, services
 from seatline.portal.views.common import forbidden, page, portal_view
 
@@ -95,9 +96,13 @@ def invoices(request: HttpRequest) -> HttpResponse:
 def invoice(request: HttpRequest, pk: int) -> HttpResponse:
     portal_user = request.portal_user  # type: ignore[attr-defined]
     found = selectors.invoice(portal_user, pk)
-    return page(
-        request, "portal/invoice.html", {"invoice": found, "lines": found.lines.order_by("position", "id")}
-    )
+    context = {
+        "invoice": found,
+        "lines": found.lines.order_by("position", "id"),
+        # Billing users and portal admins pay; read-only users see the invoice only.
+        "paynow": paynow_path(found) if portal_user.role != "read_only" else None,
+    }
+    return page(request, "portal/invoice.html", context)
 
 
 @require_GET
