@@ -35,6 +35,7 @@ from seatline.payments.services import record_payment
 from seatline.simulate import events as ev
 from seatline.simulate import output
 from seatline.simulate.provider_steps import ProviderSide
+from seatline.simulate.reconciliation_output import reconcile_all, reconciliation_json
 from seatline.simulate.schema import Scenario, ScenarioError, load_scenario
 from seatline.subscriptions import services
 from seatline.subscriptions.models import Subscription
@@ -112,6 +113,8 @@ class ScenarioRun:
                 run_nightly(run_date=day)
                 self._collect_documents()
                 self._check_jobs(day)
+            if self.provider_side.used:
+                reconcile_all(list(self.provider_side.providers.values()))
         return self._output()
 
     def _collect_documents(self) -> None:
@@ -178,6 +181,7 @@ class ScenarioRun:
         }
         if self.provider_side.used:
             result["provider_invoices"] = self.provider_side.output()
+            result.update(reconciliation_json(list(self.provider_side.providers.values()), subscription_ids))
         return result
 
     # -- static data -------------------------------------------------------------------------
