@@ -300,3 +300,31 @@ def test_provider_invoices_compare_the_last_attempt_of_each_number():
         "provider invoice G1: unexpected in the output",
         "provider invoice G2: unexpected in the output",
     ]
+
+
+def test_reconciliation_groups_compare_by_invoice_and_subscriptions():
+    group = {
+        "provider_invoice": "G1",
+        "subscriptions": ["b", "a"],
+        "status": "matched",
+        "margin": "10.00",
+        "flags": ["negative_margin"],
+    }
+    same = {**group, "subscriptions": ["a", "b"], "margin": "10", "extra": 1}
+    assert compare({"reconciliation": [group]}, {"reconciliation": [same]}) == []
+    other = {**same, "margin": "9.99"}
+    assert compare({"reconciliation": [group]}, {"reconciliation": [other]}) == [
+        "reconciliation ('G1', ('a', 'b')): margin is '9.99', expected '10.00'"
+    ]
+    more = {"provider_invoice": "G1", "subscriptions": ["c"], "status": "missing_at_provider"}
+    assert compare({"reconciliation": [group]}, {"reconciliation": [same, more]}) == [
+        "reconciliation ('G1', ('c',)): unexpected group (missing_at_provider)"
+    ]
+
+
+def test_unmapped_compares_as_a_multiset():
+    row = {"provider_invoice": "G1", "row": 3, "reason": "unknown_customer"}
+    assert compare({"unmapped": [row]}, {"unmapped": [row]}) == []
+    assert compare({"unmapped": [row]}, {"unmapped": []}) == [
+        "unmapped ('G1', 3, 'unknown_customer'): missing"
+    ]

@@ -87,6 +87,12 @@ class DeactivateProviderInvoice:
     provider: str | None = None
 
 
+@dataclass(frozen=True)
+class CreditInvoice:
+    invoice: int  # nth document of the output, 1-based
+    reason: str = ""
+
+
 EventArgs = (
     ChangeQuantity
     | Deactivate
@@ -98,6 +104,7 @@ EventArgs = (
     | GenerateInvoice
     | Pay
     | DeactivateProviderInvoice
+    | CreditInvoice
 )
 
 
@@ -207,6 +214,13 @@ def _deactivate_provider_invoice(n: Node) -> DeactivateProviderInvoice:
     )
 
 
+def _credit_invoice(n: Node) -> CreditInvoice:
+    m = n.mapping({"invoice", "reason"})
+    return CreditInvoice(
+        invoice=m.need("invoice", lambda v: v.integer(minimum=1)), reason=m.get("reason", Node.text, "")
+    )
+
+
 EVENT_KINDS: dict[str, Callable[[Node], EventArgs]] = {
     "change_quantity": _change_quantity,
     "deactivate": _deactivate,
@@ -218,6 +232,7 @@ EVENT_KINDS: dict[str, Callable[[Node], EventArgs]] = {
     "generate_invoice": _generate_invoice,
     "pay": _pay,
     "deactivate_provider_invoice": _deactivate_provider_invoice,
+    "credit_invoice": _credit_invoice,
 }
 
 

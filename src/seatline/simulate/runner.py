@@ -358,6 +358,16 @@ class ScenarioRun:
     def _event_deactivate_provider_invoice(self, args: ev.DeactivateProviderInvoice, day: dt.date) -> None:
         self.provider_side.deactivate(args.number, args.provider)
 
+    def _event_credit_invoice(self, args: ev.CreditInvoice, day: dt.date) -> None:
+        if args.invoice > len(self.documents):
+            raise SeatlineError(
+                UNKNOWN_REFERENCE,
+                f"no invoice {args.invoice}: {len(self.documents)} document(s) so far",
+                field="invoice",
+            )
+        invoice = Invoice.objects.get(pk=self.documents[args.invoice - 1])
+        invoicing_services.create_credit_note(invoice=invoice, reason=args.reason)
+
     def _event_pay(self, args: ev.Pay, day: dt.date) -> None:
         if args.invoice > len(self.documents):
             raise SeatlineError(
