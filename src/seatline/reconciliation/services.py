@@ -200,14 +200,22 @@ def _rule_key(line: ProviderInvoiceLine) -> dict[str, str]:
 
 
 def _unmapped(lines: Sequence[ReconciledLine]) -> list[ReconciledLine]:
+    """The current rows of these provider lines (a rerun replaces the rows), all unmapped."""
     if not lines:
         raise SeatlineError("line_not_unmapped", "select at least one unmapped line", field="lines")
-    for item in lines:
+    current = list(
+        ReconciledLine.objects.filter(line_id__in=[item.line_id for item in lines])
+        .select_related("line__invoice__provider", "reconciliation")
+        .order_by("line_id")
+    )
+    if len(current) != len({item.line_id for item in lines}):
+        raise SeatlineError("line_not_unmapped", "a selected line is no longer reconciled", field="lines")
+    for item in current:
         if item.outcome != "":
             raise SeatlineError(
                 "line_not_unmapped", f"{item.line} is {item.get_outcome_display().lower()}", field="lines"
             )
-    return list(lines)
+    return current
 
 
 def map_lines(

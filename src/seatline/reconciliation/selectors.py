@@ -1,0 +1,175 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""Reads of reconciliations: group and unmapped rows (command, back office, CSV exports)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+
+from seatline.core.money import minor_units
+from seatline.reconciliation.models import (
+    GroupSubscription,
+    ReconciledLine,
+    Reconciliation,
+    ReconciliationGroup,
+)
+
+GROUP_COLUMNS = (
+    "provider_invoice",
+    "group",
+    "customer",
+    "product",
+    "subscriptions",
+    "status",
+    "provider_seat_days",
+    "billed_seat_days",
+    "seat_day_variance",
+    "provider_cost",
+    "revenue",
+    "margin",
+    "margin_percent",
+    "leakage_amount",
+    "flags",
+    "resolution",
+    "resolution_reason",
+)
+UNMAPPED_COLUMNS = (
+    "provider_invoice",
+    "row",
+    "reason",
+    "customer_tenant_id",
+    "customer_name",
+    "provider_subscription_id",
+    "product",
+    "charge_type",
+    "quantity",
+    "amount",
+)
+
+
+def _text(value: Any) -> Any:
+    return None if value is None else str(value)
+
+
+def money(value: Decimal | None, currency: str) -> str | None:
+    """An amount with the currency's minor units ("50.00", JPY "1200")."""
+    if value is None:
+        return None
+    return format(Decimal(value).quantize(Decimal(1).scaleb(-minor_units(currency))), "f")
+
+
+def subscription_names(groups: Iterable[ReconciliationGroup]) -> dict[int, list[str]]:
+    names: dict[int, list[str]] = {}
+    rows = (
+        GroupSubscription.objects.filter(group__in=[g.pk for g in groups])
+        .order_by("subscription_id")
+        .values_list("group_id", "subscription__name", "subscription_id")
+    )
+    for group_id, name, pk in rows:
+        names.setdefault(group_id, []).append(f"{name} (#{pk})")
+    return names
+
+
+def group_rows(recon: Reconciliation, *, status: str | None = None) -> list[dict[str, Any]]:
+    groups: QuerySet[ReconciliationGroup] = recon.groups.select_related("account", "product").order_by("key")
+    if status:
+        groups = groups.filter(status=status)
+    listed = list(groups)
+    names = subscription_names(listed)
+    number = recon.provider_invoice.number
+    return [
+        {
+            "provider_invoice": number,
+            "group": group.key,
+            "customer": group.account.name if group.account else None,
+            "product": group.product.name if group.product else None,
+            "subscriptions": names.get(group.pk, []),
+            "status": group.status,
+            "provider_seat_days": group.provider_seat_days,
+            "billed_seat_days": group.billed_seat_days,
+            "seat_day_variance": group.seat_day_variance,
+            "provider_cost": money(group.provider_cost, recon.currency),
+            "revenue": money(group.revenue, recon.currency),
+            "margin": money(group.margin, recon.currency),
+            "margin_percent": _text(group.margin_percent),
+            "leakage_amount": money(group.leakage_amount, recon.currency),
+            "flags": group.flags,
+            "resolution": group.resolution,
+            "resolution_reason": group.resolution_reason,
+        }
+        for group in listed
+    ]
+
+
+def unmapped_lines(recon: Reconciliation) -> QuerySet[ReconciledLine]:
+    return (
+        ReconciledLine.objects.filter(reconciliation=recon, outcome="")
+        .select_related("line")
+        .order_by("reason", "line__row_number")
+    )
+
+
+def unmapped_rows(recon: Reconciliation) -> list[dict[str, Any]]:
+    number = recon.provider_invoice.number
+    return [
+        {
+            "provider_invoice": number,
+            "row": item.line.row_number,
+            "reason": item.reason,
+            "customer_tenant_id": item.line.customer_tenant_id,
+            "customer_name": item.line.customer_name,
+            "provider_subscription_id": item.line.provider_subscription_id,
+            "product": f"{item.line.product_id}:{item.line.sku_id} {item.line.sku_name or item.line.product_name}".strip(),
+            "charge_type": item.line.charge_type,
+            "quantity": _text(item.line.billable_quantity.normalize()),
+            "amount": money(item.amount, recon.currency),
+        }
+        for item in unmapped_lines(recon)
+    ]
+
+
+def unmapped_by_reason(recon: Reconciliation) -> list[dict[str, Any]]:
+    """The unmapped queue grouped by reason, with the money at stake (sum of subtotals)."""
+    groups: dict[str, dict[str, Any]] = {}
+    for item in unmapped_lines(recon):
+        entry = groups.setdefault(item.reason, {"reason": item.reason, "lines": [], "amount": 0})
+        entry["lines"].append(item)
+        entry["amount"] += item.amount
+    return list(groups.values())
+
+
+def totals(recon: Reconciliation) -> dict[str, Any]:
+    return {
+        "provider_invoice": recon.provider_invoice.number,
+        "currency": recon.currency,
+        "provider_cost": money(recon.provider_cost, recon.currency),
+        "revenue": money(recon.revenue, recon.currency),
+        "margin": money(recon.margin, recon.currency),
+        "margin_percent": _text(recon.margin_percent),
+        "leakage_amount": money(recon.leakage_amount, recon.currency),
+        "unmapped_amount": money(recon.unmapped_amount, recon.currency),
+        "groups": recon.group_count,
+        "unmapped": recon.unmapped_count,
+        "ignored": recon.ignored_count,
+        "computed_at": recon.computed_at.isoformat() if recon.computed_at else None,
+        "runs": recon.runs,
+    }
+
+
+def to_csv(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(
+            [
+                "; ".join(str(v) for v in row.get(c) or []) if isinstance(row.get(c), list) else row.get(c)
+                for c in columns
+            ]
+        )
+    return out.getvalue()

@@ -1,0 +1,54 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+"""`seatline reconcile --provider-invoice NUMBER [--format json|csv]`."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+
+from seatline.reconciliation.tests.support import scenario
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("reconcile", *args, stdout=out, stderr=err)
+    except SystemExit as exit_:
+        return int(exit_.code or 0), out.getvalue(), err.getvalue()
+    return 0, out.getvalue(), err.getvalue()
+
+
+def test_json_and_csv_print_groups_and_unmapped_lines() -> None:
+    scenario("49-")
+    code, out, _ = run("--provider-invoice", "G000490001")
+    assert code == 0
+    document = json.loads(out)
+    assert document["totals"]["provider_cost"] == "50.00"
+    assert document["totals"]["unmapped_amount"] == "68.00"
+    (group,) = document["groups"]
+    assert (group["status"], group["provider_seat_days"], group["margin_percent"]) == (
+        "matched",
+        310,
+        "16.67",
+    )
+    assert [(u["row"], u["reason"], u["amount"]) for u in document["unmapped"]] == [
+        (3, "unknown_customer", "15.00"),
+        (4, "unknown_product", "20.00"),
+        (5, "unknown_subscription", "33.00"),
+    ]
+    code, out, _ = run("--provider-invoice", "G000490001", "--format", "csv", "--rerun")
+    groups, unmapped = out.split("\n\n")
+    assert groups.splitlines()[0].startswith("provider_invoice,group,customer,product,subscriptions,status")
+    assert ",matched,310,310,0,50.00,60.00,10.00,16.67,0.00,," in groups.splitlines()[1]
+    assert len(unmapped.strip().splitlines()) == 4
+
+
+def test_an_unknown_number_is_refused() -> None:
+    code, _, err = run("--provider-invoice", "NOPE")
+    assert code == 2
+    assert err.startswith("refused: [unknown_reference]")
