@@ -11,7 +11,7 @@ from seatline.provider_invoices.models import ProviderInvoice
 from seatline.reconciliation.models import GroupSubscription, Reconciliation, ReconciliationGroup
 from seatline.subscriptions.models import Subscription
 
-ACCEPTANCE = Path(__file__).resolve().parents[4] / "tests" / "acceptance"
+ACCEPTANCE = Path(__file__).resolve().parents[1] / "acceptance"
 
 
 def scenario(stem: str) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import json
 import pytest
 from django.core.management import call_command
 
-from seatline.reconciliation.tests.support import scenario
+from tests.reconciliation.support import scenario
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,8 @@ from seatline.invoicing.models import InvoiceKind
 from seatline.jobs.models import Job
 from seatline.reconciliation import actions, services
 from seatline.reconciliation.models import MappingRule, ReconciledLine
-from seatline.reconciliation.tests.support import figures, group, invoice, reconciliation, scenario
 from seatline.subscriptions.models import Subscription
+from tests.reconciliation.support import figures, group, invoice, reconciliation, scenario
 
 pytestmark = pytest.mark.django_db
 BB, E3 = "Microsoft 365 Business Basic", "Microsoft 365 E3"
