@@ -98,6 +98,7 @@ def _locked_group(group: ReconciliationGroup, *statuses: str, code: str) -> Reco
         .select_related("reconciliation__provider_invoice")
         .get(pk=group.pk)
     )
+    services.require_active(locked)
     if locked.status not in statuses:
         raise SeatlineError(
             code, f"group {locked.description} is {locked.get_status_display().lower()}", field="group"

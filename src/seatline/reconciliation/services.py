@@ -319,13 +319,29 @@ def _recompute(invoice_ids: set[int]) -> None:
         reconcile_invoice(invoice=invoice)
 
 
+def require_active(group: ReconciliationGroup) -> None:
+    """Acting on a group needs its provider invoice active (else `provider_invoice_not_active`)."""
+    invoice = group.reconciliation.provider_invoice
+    if invoice.state != InvoiceState.ACTIVE:
+        raise SeatlineError(
+            "provider_invoice_not_active",
+            f"{invoice} is {invoice.get_state_display().lower()}: its reconciliation is only shown",
+            field="group",
+        )
+
+
 def dismiss_group(*, group: ReconciliationGroup, reason: str) -> ReconciliationGroup:
     """Dismiss a group's variance with a reason (required); kept across reruns."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise SeatlineError("reason_required", "say why this group is dismissed", field="reason")
     with transaction.atomic():
-        locked = ReconciliationGroup.objects.select_for_update().get(pk=group.pk)
+        locked = (
+            ReconciliationGroup.objects.select_for_update()
+            .select_related("reconciliation__provider_invoice")
+            .get(pk=group.pk)
+        )
+        require_active(locked)
+        reason = (reason or "").strip()
+        if not reason:
+            raise SeatlineError("reason_required", "say why this group is dismissed", field="reason")
         if locked.status == "matched":
             raise SeatlineError("group_matched", "a matched group has nothing to dismiss", field="group")
         set_resolution(locked, Resolution.DISMISSED, reason=reason)
