@@ -27,10 +27,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 
-from seatline.core.money import quantize, to_fraction
+from seatline.core.money import minor_units, quantize, to_fraction
 from seatline.core.periods import days_inclusive
 
 MATCHED = "matched"
@@ -164,7 +164,11 @@ class Group:
     leakage_amount: Decimal
     flags: tuple[str, ...]
     price_changed_line_ids: tuple[int, ...] = ()
-    exact: tuple[Fraction, Fraction, Fraction] = (Fraction(0), Fraction(0), Fraction(0))
+    exact: tuple[Decimal | Fraction, Decimal | Fraction, Decimal | Fraction] = (
+        Decimal(0),
+        Decimal(0),
+        Decimal(0),
+    )
     # (provider cost, revenue, leakage) unrounded: the totals are rounded once from these
 
 
@@ -290,29 +294,24 @@ def _components(matches: Sequence[LineMatch]) -> list[tuple[tuple[int, ...], lis
     )
 
 
-def _exact_percent(value: Fraction) -> Decimal:
-    """`value` rounded HALF_UP (away from zero) to 2 decimals, from the exact fraction."""
-    scaled = value * 100
-    num, den = abs(scaled.numerator), scaled.denominator
-    units = (2 * num + den) // (2 * den)
-    return Decimal(-units if scaled < 0 else units).scaleb(-2)
-
-
 def _price_changes(
     lines: Sequence[ProviderLine],
     subs: Mapping[int, Subscription],
     sub_ids: Sequence[int],
-    previous: Sequence[PreviousPrice],
+    previous: Mapping[int, Sequence[PreviousPrice]],
 ) -> list[int]:
     """Full-cycle lines (not `renew`: a renewal starts a new term) whose effective unit price
     differs from an earlier full-cycle line of the same subscription in the same term."""
+    earlier_lines = [item for sub_id in sub_ids for item in previous.get(sub_id, ())]
+    if not earlier_lines:
+        return []
     changed: list[int] = []
     for line in lines:
         charge = line.charge_type.lower()
         if charge == "renew" or charge not in FULL_CYCLE_CHARGES or line.charge_start is None:
             continue
-        for earlier in previous:
-            if earlier.subscription_id not in sub_ids or earlier.charge_start >= line.charge_start:
+        for earlier in earlier_lines:
+            if earlier.charge_start >= line.charge_start:
                 continue
             term = subs[earlier.subscription_id].term_start if earlier.subscription_id in subs else None
             if term is not None and earlier.charge_start < term:
@@ -323,40 +322,74 @@ def _price_changes(
     return changed
 
 
+Exact = Decimal | Fraction  # a Decimal while every term is one (fast), else an exact Fraction
+
+
+def _share(amount: Decimal, inside: int, length: int) -> Exact:
+    """`amount x inside / length`, exactly: the Decimal itself for a whole period."""
+    return amount if inside == length else to_fraction(amount) * inside / length
+
+
+def _plus(a: Exact, b: Exact) -> Exact:
+    if isinstance(a, Decimal) and isinstance(b, Decimal):
+        return a + b  # exact: reconcile() runs in a wide decimal context
+    return to_fraction(a) + to_fraction(b)
+
+
+def _money(value: Exact, currency: str) -> Decimal:
+    if isinstance(value, Decimal):
+        return value.quantize(Decimal(1).scaleb(-minor_units(currency)), rounding=ROUND_HALF_UP)
+    return quantize(value, currency)
+
+
+def _percent(margin: Exact, revenue: Exact) -> Decimal | None:
+    """`margin / revenue x 100` rounded HALF_UP (away from zero) to 2 decimals, exactly."""
+    if revenue == 0:
+        return None
+    m_num, m_den = margin.as_integer_ratio()
+    r_num, r_den = revenue.as_integer_ratio()
+    num = m_num * r_den * 10000
+    den = m_den * r_num
+    units = (2 * abs(num) + abs(den)) // (2 * abs(den))
+    return Decimal(-units if (num < 0) != (den < 0) else units).scaleb(-2)
+
+
 def _group(
     key_ids: tuple[int, ...],
     lines: Sequence[ProviderLine],
     customer: Sequence[CustomerLine],
     ctx: Context,
-    previous: Sequence[PreviousPrice],
+    previous: Mapping[int, Sequence[PreviousPrice]],
+    subs: Mapping[int, Subscription],
     *,
     missing: bool,
 ) -> Group:
     w0, w1 = ctx.window_start, ctx.window_end
     provider_days = 0
-    cost = Fraction(0)
+    cost: Exact = Decimal(0)
     for line in lines:
         inside, length = window_days(line.charge_start, line.charge_end, w0, w1)
+        if not inside:
+            continue
         sign = -1 if line.subtotal < 0 else 1
-        provider_days += sign * int(abs(line.billable_quantity)) * inside if inside else 0
-        if length:
-            cost += to_fraction(line.subtotal) * inside / length
+        provider_days += sign * int(abs(line.billable_quantity)) * inside
+        cost = _plus(cost, _share(line.subtotal, inside, length))
     billed_days = 0
-    revenue = Fraction(0)
+    revenue: Exact = Decimal(0)
     no_rate = False
     for cline in customer:
         inside, length = window_days(cline.period_start, cline.period_end, w0, w1)
         if not inside:
             continue
         billed_days += int(cline.quantity) * inside
-        net = to_fraction(cline.net)
+        net = cline.net
         if cline.currency.upper() != ctx.currency.upper():
             rate = ctx.exchange_rates.get((cline.currency.upper(), cline.invoice_date))
             if rate is None:
                 no_rate = True
                 continue
-            net *= to_fraction(rate)
-        revenue += net * inside / length
+            net = net * rate
+        revenue = _plus(revenue, _share(net, inside, length))
     variance = provider_days - billed_days
     if no_rate:
         status = NO_EXCHANGE_RATE
@@ -366,9 +399,10 @@ def _group(
         status = MATCHED
     else:
         status = UNBILLED if variance > 0 else OVERBILLED
-    margin = revenue - cost
-    leakage = cost * variance / provider_days if variance > 0 and provider_days else Fraction(0)
-    subs = {sub.id: sub for sub in ctx.subscriptions}
+    margin = _plus(revenue, -cost)
+    leakage: Exact = (
+        to_fraction(cost) * variance / provider_days if variance > 0 and provider_days else Decimal(0)
+    )
     changed = _price_changes(lines, subs, key_ids, previous)
     flags = []
     if changed:
@@ -384,11 +418,11 @@ def _group(
         provider_seat_days=provider_days,
         billed_seat_days=billed_days,
         seat_day_variance=variance,
-        provider_cost=quantize(cost, ctx.currency),
-        revenue=quantize(revenue, ctx.currency),
-        margin=quantize(margin, ctx.currency),
-        margin_percent=_exact_percent(margin * 100 / revenue) if revenue != 0 else None,
-        leakage_amount=quantize(leakage, ctx.currency),
+        provider_cost=_money(cost, ctx.currency),
+        revenue=_money(revenue, ctx.currency),
+        margin=_money(margin, ctx.currency),
+        margin_percent=_percent(margin, revenue),
+        leakage_amount=_money(leakage, ctx.currency),
         flags=tuple(flags),
         price_changed_line_ids=tuple(sorted(changed)),
         exact=(cost, revenue, leakage),
@@ -406,6 +440,17 @@ def reconcile(
     `customer_lines` are the lines of the context's subscriptions (others are ignored);
     `previous_prices` the full-cycle lines of the earlier active invoices (price lock check).
     """
+    with localcontext() as wide:
+        wide.prec = 100  # Decimal sums stay exact; rounding happens once, in _money
+        return _reconcile(lines, ctx, customer_lines, previous_prices)
+
+
+def _reconcile(
+    lines: Sequence[ProviderLine],
+    ctx: Context,
+    customer_lines: Sequence[CustomerLine],
+    previous_prices: Sequence[PreviousPrice],
+) -> Result:
     matches = match_lines(lines, ctx)
     by_id = {line.id: line for line in lines}
     matched = [m for m in matches if m.subscription_ids]
@@ -413,13 +458,17 @@ def reconcile(
     for cline in customer_lines:
         if cline.type in CUSTOMER_LINE_TYPES:
             by_sub.setdefault(cline.subscription_id, []).append(cline)
+    subs = {sub.id: sub for sub in ctx.subscriptions}
+    previous: dict[int, list[PreviousPrice]] = {}
+    for item in previous_prices:
+        previous.setdefault(item.subscription_id, []).append(item)
     groups: list[Group] = []
     grouped: set[int] = set()
     for ids, members in _components(matched):
         grouped.update(ids)
         group_lines = [by_id[m.line_id] for m in members]
         group_customer = [c for sub_id in ids for c in by_sub.get(sub_id, [])]
-        groups.append(_group(ids, group_lines, group_customer, ctx, previous_prices, missing=False))
+        groups.append(_group(ids, group_lines, group_customer, ctx, previous, subs, missing=False))
     missing: dict[tuple[int, int | None], list[int]] = {}
     for sub in ctx.subscriptions:
         if sub.id not in grouped and sub.active_in_window:
@@ -427,20 +476,28 @@ def reconcile(
     for ids_list in missing.values():
         ids = tuple(sorted(ids_list))
         group_customer = [c for sub_id in ids for c in by_sub.get(sub_id, [])]
-        groups.append(_group(ids, [], group_customer, ctx, previous_prices, missing=True))
+        groups.append(_group(ids, [], group_customer, ctx, previous, subs, missing=True))
     groups.sort(key=lambda g: g.subscription_ids)
     counted = [g for g in groups if g.status != NO_EXCHANGE_RATE]
-    unmapped = sum(
-        (to_fraction(by_id[m.line_id].subtotal) for m in matches if m.how == ""), start=Fraction(0)
-    )
-    cost = sum((g.exact[0] for g in counted), start=Fraction(0))
-    revenue = sum((g.exact[1] for g in counted), start=Fraction(0))
+    cost: Exact = Decimal(0)
+    revenue: Exact = Decimal(0)
+    leakage: Exact = Decimal(0)
+    for g in counted:
+        cost, revenue, leakage = (
+            _plus(cost, g.exact[0]),
+            _plus(revenue, g.exact[1]),
+            _plus(leakage, g.exact[2]),
+        )
+    unmapped: Exact = Decimal(0)
+    for m in matches:
+        if m.how == "":
+            unmapped = _plus(unmapped, by_id[m.line_id].subtotal)
     return Result(
         matches=tuple(matches),
         groups=tuple(groups),
-        provider_cost=quantize(cost, ctx.currency),
-        revenue=quantize(revenue, ctx.currency),
-        margin=quantize(revenue - cost, ctx.currency),
-        leakage_amount=quantize(sum((g.exact[2] for g in counted), start=Fraction(0)), ctx.currency),
-        unmapped_amount=quantize(unmapped, ctx.currency),
+        provider_cost=_money(cost, ctx.currency),
+        revenue=_money(revenue, ctx.currency),
+        margin=_money(_plus(revenue, -cost), ctx.currency),
+        leakage_amount=_money(leakage, ctx.currency),
+        unmapped_amount=_money(unmapped, ctx.currency),
     )
