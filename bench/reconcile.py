@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import pstats
 import datetime as dt
 import os
+import pstats
 import random
 import subprocess
 import sys

@@ -65,3 +65,26 @@ def test_billing_and_crediting_from_the_group_page_rerun_to_matched(admin_client
         response = admin_client.post(path, {"apply": "1"})
     assert response.status_code == 302
     assert group("G000470001", "Microsoft 365 Business Basic").status == "matched"
+
+
+def test_reports_by_customer_product_and_month_with_csv(admin_client: Client) -> None:
+    scenario("52-")
+    page = admin_client.get(reverse("admin:reconciliation_reconciliation_open_reports"))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "By customer" in text and "By month" in text and "Contoso" in text
+    csv = admin_client.get(
+        reverse("admin:reconciliation_reconciliation_open_reports") + "?by=month&format=csv"
+    )
+    assert csv.content.decode().splitlines() == [
+        "month,currency,provider_cost,revenue,margin,margin_percent,leakage_amount,groups,unbilled_groups",
+        "2024-01,USD,185.54,240.00,54.46,22.69,3.55,2,1",
+    ]
+    by_product = admin_client.get(
+        reverse("admin:reconciliation_reconciliation_open_reports") + "?by=product&format=csv"
+    )
+    assert (
+        by_product.content.decode()
+        .splitlines()[1]
+        .startswith("Microsoft 365 E3,USD,132.00,180.00,48.00,26.67,")
+    )

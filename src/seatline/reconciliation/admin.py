@@ -14,6 +14,7 @@ Every write is a service call; a refusal shows on the form and changes nothing.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -23,6 +24,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from unfold.decorators import action
 
 from seatline.audit.context import acting_as
 from seatline.catalog.models import Product
@@ -30,7 +32,7 @@ from seatline.common.admin import ReadOnlyRowsMixin, SeatlineAdmin
 from seatline.common.admin_actions import ServiceActionsMixin, add_service_error, submitted
 from seatline.customers.models import Account
 from seatline.errors import SeatlineError
-from seatline.reconciliation import actions, selectors, services
+from seatline.reconciliation import actions, reports, selectors, services
 from seatline.reconciliation.models import (
     GroupStatus,
     MappingRule,
@@ -56,6 +58,7 @@ class NoInputForm(forms.Form):
 @admin.register(Reconciliation)
 class ReconciliationAdmin(ServiceActionsMixin, ReadOnlyRowsMixin, SeatlineAdmin):
     service_actions = (("rerun", "Reconcile again", "rerun_view"),)
+    actions_list = ("open_reports",)
     list_display = (
         "provider_invoice",
         "currency",
@@ -94,6 +97,29 @@ class ReconciliationAdmin(ServiceActionsMixin, ReadOnlyRowsMixin, SeatlineAdmin)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @action(description="Reports", url_path="reports", permissions=["view"])
+    def open_reports(self, request: HttpRequest) -> HttpResponse:
+        by = request.GET.get("by", "")
+        if by in reports.REPORTS and request.GET.get("format") == "csv":
+            body = selectors.to_csv(reports.columns(by), reports.report(by))
+            response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = f'attachment; filename="reconciliation-by-{by}.csv"'
+            return response
+        tables = []
+        for name in ("customer", "product", "month"):
+            rows = reports.report(name)
+            top = max((abs(r["margin"]) for r in rows), default=Decimal(0)) or Decimal(1)
+            for row in rows:
+                row["bar"] = int(abs(row["margin"]) * 100 / top)
+            tables.append({"by": name, "columns": reports.columns(name), "rows": rows})
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Reconciliation reports: margin by customer, product and month; leakage by month",
+            "tables": tables,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "seatline/admin/reconciliation_reports.html", context)
 
     def get_urls(self) -> list[Any]:
         extra = [
