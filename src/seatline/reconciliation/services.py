@@ -33,6 +33,7 @@ from seatline.reconciliation.models import (
     ReconciliationGroup,
     Resolution,
 )
+from seatline.reconciliation.writing import clear, write_rows
 from seatline.subscriptions.models import Subscription
 
 BATCH = 5000
@@ -58,8 +59,7 @@ def reconcile_invoice(*, invoice: ProviderInvoice) -> Reconciliation:
         kept = {
             row["key"]: row for row in recon.groups.exclude(resolution="").values("key", *RESOLUTION_FIELDS)
         }
-        ReconciledLine.objects.filter(reconciliation=recon).delete()
-        recon.groups.all().delete()
+        clear(recon)
         groups = _save_groups(recon, result, data.context, kept)
         unmapped, ignored = _save_lines(recon, result, groups, data)
         recon.currency = locked.currency
@@ -135,21 +135,15 @@ def _save_groups(
         )
     saved = ReconciliationGroup.objects.bulk_create(rows, batch_size=BATCH)
     by_key = {group.key: group for group in saved}
-    GroupSubscription.objects.bulk_create(
-        (
-            GroupSubscription(group=by_key[g.key[:500]], subscription_id=sub_id)
-            for g in result.groups
-            for sub_id in g.subscription_ids
-        ),
-        batch_size=BATCH,
+    write_rows(
+        GroupSubscription,
+        ("group_id", "subscription_id"),
+        ((by_key[g.key[:500]].pk, sub_id) for g in result.groups for sub_id in g.subscription_ids),
     )
-    GroupCustomerLine.objects.bulk_create(
-        (
-            GroupCustomerLine(group=by_key[g.key[:500]], invoice_line_id=line_id)
-            for g in result.groups
-            for line_id in g.customer_line_ids
-        ),
-        batch_size=BATCH,
+    write_rows(
+        GroupCustomerLine,
+        ("group_id", "invoice_line_id"),
+        ((by_key[g.key[:500]].pk, line_id) for g in result.groups for line_id in g.customer_line_ids),
     )
     return {g.key: by_key[g.key[:500]] for g in result.groups}
 
@@ -160,7 +154,7 @@ def _save_lines(
     group_of_sub = {sub_id: groups[g.key] for g in result.groups for sub_id in g.subscription_ids}
     changed = {line_id for g in result.groups for line_id in g.price_changed_line_ids}
     lines = {line.id: line for line in data.lines}  # type: ignore[attr-defined]
-    rows: list[ReconciledLine] = []
+    rows: list[tuple[object, ...]] = []
     unmapped = ignored = 0
     for match in result.matches:
         if match.how == "":
@@ -168,25 +162,36 @@ def _save_lines(
         elif match.how == "ignored":
             ignored += 1
         rows.append(
-            ReconciledLine(
-                reconciliation=recon,
-                line_id=match.line_id,
-                group=group_of_sub[match.subscription_ids[0]] if match.subscription_ids else None,
-                outcome=match.how,
-                reason=match.reason if match.how == "" else "",
-                rule_id=match.rule_id,
-                price_changed=match.line_id in changed,
-                amount=lines[match.line_id].subtotal,
+            (
+                recon.pk,
+                match.line_id,
+                group_of_sub[match.subscription_ids[0]].pk if match.subscription_ids else None,
+                match.how,
+                match.reason if match.how == "" else "",
+                match.rule_id,
+                match.line_id in changed,
+                lines[match.line_id].subtotal,
             )
         )
     tenants = data.context.tenants  # type: ignore[attr-defined]
     for line_id, _row, tenant, subtotal in data.usage_unmapped:  # type: ignore[attr-defined]
         unmapped += 1
         reason = rc.UNKNOWN_SUBSCRIPTION if tenant.lower() in tenants else rc.UNKNOWN_CUSTOMER
-        rows.append(
-            ReconciledLine(reconciliation=recon, line_id=line_id, outcome="", reason=reason, amount=subtotal)
-        )
-    ReconciledLine.objects.bulk_create(rows, batch_size=BATCH)
+        rows.append((recon.pk, line_id, None, "", reason, None, False, subtotal))
+    write_rows(
+        ReconciledLine,
+        (
+            "reconciliation_id",
+            "line_id",
+            "group_id",
+            "outcome",
+            "reason",
+            "rule_id",
+            "price_changed",
+            "amount",
+        ),
+        rows,
+    )
     return unmapped, ignored
 
 
