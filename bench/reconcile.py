@@ -246,6 +246,7 @@ def main() -> None:
     print(f"seeded {args.customers} customers, {args.customers * SUBS_PER_CUSTOMER} subscriptions and "
           f"{args.lines} provider lines in {time.perf_counter() - started:.1f} s (not timed)")  # fmt: skip
     from django.db import connection
+    from django.db.models import Count
 
     from seatline.provider_invoices.models import ProviderInvoice
     from seatline.reconciliation.services import reconcile_invoice
@@ -267,10 +268,10 @@ def main() -> None:
                 profiler.disable()
                 pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
             counts = dict(
-                sorted(
-                    (status, recon.groups.filter(status=status).count())
-                    for status in recon.groups.values_list("status", flat=True).distinct()
-                )
+                recon.groups.order_by("status")
+                .values_list("status")
+                .annotate(n=Count("id"))
+                .values_list("status", "n")
             )
             print(
                 f"{label}: {args.lines} lines, {recon.group_count} groups, {recon.unmapped_count} unmapped in "
