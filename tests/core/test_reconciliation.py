@@ -168,3 +168,28 @@ def test_foreign_currency_line_without_rate() -> None:
     result = rc.reconcile([line(1)], ctx(sub(5)), [cline(1, 5, currency="EUR")])
     assert result.groups[0].status == "no_exchange_rate"
     assert result.provider_cost == D("0")
+
+
+def test_cancellation_audit_both_ways() -> None:
+    from seatline.core.cancellation_audit import audit
+
+    cancel = line(
+        2,
+        kind="credit",
+        charge_type="cancelImmediate",
+        subtotal=D("-43.50"),
+        charge_start=dt.date(2024, 1, 5),
+    )
+    (found,) = audit([line(1), cancel], [cline(1, 5)], window_start=JAN1, window_end=JAN31, currency="USD")
+    assert (found.kind, found.seats, found.seat_days, found.amount) == ("not_passed_on", 10, 270, D("43.50"))
+    passed = cline(2, 5, type="credit", quantity=D(-10), period_start=dt.date(2024, 1, 5), net=D("-52.26"))
+    assert (
+        audit([line(1), cancel], [cline(1, 5), passed], window_start=JAN1, window_end=JAN31, currency="USD")
+        == []
+    )
+    (reverse,) = audit([line(1)], [cline(1, 5), passed], window_start=JAN1, window_end=JAN31, currency="USD")
+    assert (reverse.kind, reverse.seat_days, reverse.amount) == (
+        "credited_without_provider_credit",
+        270,
+        D("52.26"),
+    )

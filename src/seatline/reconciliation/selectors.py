@@ -173,3 +173,57 @@ def to_csv(columns: Sequence[str], rows: Iterable[dict[str, Any]]) -> str:
             ]
         )
     return out.getvalue()
+
+
+def cancellation_audit(recon: Reconciliation) -> list[dict[str, Any]]:
+    """The 7-day cancellation audit of every group of `recon` (`seatline.core.cancellation_audit`)."""
+    from seatline.core import cancellation_audit as ca
+    from seatline.core import reconciliation as rc
+    from seatline.invoicing.models import InvoiceLine
+    from seatline.reconciliation.models import GroupCustomerLine
+
+    invoice = recon.provider_invoice
+    out: list[dict[str, Any]] = []
+    groups = recon.groups.exclude(status="matched").order_by("key")
+    for group in groups:
+        lines = [
+            rc.ProviderLine(
+                id=item.line_id, row=item.line.row_number, kind=item.line.kind,
+                tenant=item.line.customer_tenant_id, provider_subscription_id=item.line.provider_subscription_id,
+                part="", charge_type=item.line.charge_type, billable_quantity=item.line.billable_quantity,
+                subtotal=item.line.subtotal, effective_unit_price=item.line.effective_unit_price,
+                charge_start=item.line.charge_start, charge_end=item.line.charge_end,
+            )
+            for item in group.lines.select_related("line")
+        ]  # fmt: skip
+        ids = GroupCustomerLine.objects.filter(group=group).values_list("invoice_line_id", flat=True)
+        customer = [
+            rc.CustomerLine(
+                id=line.pk, invoice_id=line.invoice_id, subscription_id=line.subscription_id or 0,
+                type=line.type, quantity=line.quantity, period_start=line.period_start or invoice.period_start,
+                period_end=line.period_end or invoice.period_end, net=line.net, currency=invoice.currency,
+                invoice_date=invoice.period_start,
+            )
+            for line in InvoiceLine.objects.filter(pk__in=list(ids))
+        ]  # fmt: skip
+        for finding in ca.audit(
+            lines,
+            customer,
+            window_start=invoice.period_start,
+            window_end=invoice.period_end,
+            currency=recon.currency,
+        ):
+            out.append(
+                {
+                    "provider_invoice": invoice.number,
+                    "group": group.key,
+                    "customer": group.description,
+                    "kind": finding.kind,
+                    "start": finding.start.isoformat(),
+                    "end": finding.end.isoformat(),
+                    "seats": finding.seats,
+                    "seat_days": finding.seat_days,
+                    "amount": money(finding.amount, recon.currency),
+                }
+            )
+    return out

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """`seatline reconcile --provider-invoice NUMBER [--provider NAME] [--format json|csv] [--rerun]`.
 
-Prints the reconciliation of an active provider invoice: totals, groups and unmapped lines (JSON),
+Prints the reconciliation of an active provider invoice: totals, groups, unmapped lines and the
+7-day cancellation audit (JSON),
 or the groups then the unmapped lines as two CSV tables separated by an empty line. Computed when
 the invoice has no reconciliation yet, or with `--rerun`. Exit 2 when refused (unknown or
 inactive invoice, several providers with that number and no `--provider`).
@@ -43,7 +44,12 @@ class Command(BaseCommand):
             self.stdout.write("")
             self.stdout.write(selectors.to_csv(selectors.UNMAPPED_COLUMNS, unmapped), ending="")
             return
-        document = {"totals": selectors.totals(recon), "groups": groups, "unmapped": unmapped}
+        document = {
+            "totals": selectors.totals(recon),
+            "groups": groups,
+            "unmapped": unmapped,
+            "cancellation_audit": selectors.cancellation_audit(recon),
+        }
         self.stdout.write(json.dumps(document, indent=2))
 
     def _reconciliation(self, options: dict[str, Any]) -> Reconciliation:
