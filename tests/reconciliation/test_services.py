@@ -28,7 +28,7 @@ def test_a_rerun_gives_the_same_numbers_from_stored_data() -> None:
     scenario("52-")
     recon = reconciliation("G000520001")
     first = figures(recon)
-    assert [row[1] for row in first] == ["unbilled_seats", "overbilled_seats"]
+    assert sorted(row[1] for row in first) == ["overbilled_seats", "unbilled_seats"]
     with clock.frozen(FEB10):
         again = services.reconcile_invoice(invoice=invoice("G000520001"))
         third = services.reconcile_invoice(invoice=invoice("G000520001"))
