@@ -193,3 +193,28 @@ def test_cancellation_audit_both_ways() -> None:
         270,
         D("52.26"),
     )
+
+
+def test_expected_charge_replay_names_the_change_behind_each_difference() -> None:
+    from seatline.core import expected_charges as ec
+
+    changes = [
+        ec.ChangeEvent(1, JAN1, "create", 10, D("5.00")),
+        ec.ChangeEvent(2, dt.date(2024, 1, 11), "increase", 12, D("5.00")),
+    ]
+    rows = ec.expected_rows(changes, start=JAN1, window_start=JAN1, window_end=JAN31)
+    assert [(r.charge_type, r.start, r.quantity, r.effective_unit_price, r.change_id) for r in rows] == [
+        ("new", JAN1, 10, D("5.00"), None),
+        ("addQuantity", dt.date(2024, 1, 11), -10, D("3.38"), 2),  # 5/31 x 21 = 3.387 -> 3.38
+        ("addQuantity", dt.date(2024, 1, 11), 12, D("3.38"), 2),
+    ]
+    actual = [
+        line(1, effective_unit_price=D("5.00")),
+        line(2, charge_type="addQuantity", billable_quantity=D(10), subtotal=D("-33.80"),
+             effective_unit_price=D("-3.38"), charge_start=dt.date(2024, 1, 11)),
+        line(3, charge_type="addQuantity", billable_quantity=D(12), subtotal=D("40.56"),
+             effective_unit_price=D("3.40"), charge_start=dt.date(2024, 1, 11)),
+        line(4, charge_type="addQuantity", billable_quantity=D(13), subtotal=D("1"), charge_start=dt.date(2024, 1, 20)),
+    ]  # fmt: skip
+    found = [(d.kind, d.quantity, d.change_id, d.line_id) for d in ec.diff(rows, actual)]
+    assert found == [("price", 12, 2, 3), ("unexpected", 13, None, 4)]

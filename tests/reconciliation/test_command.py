@@ -66,3 +66,16 @@ def test_the_cancellation_audit_names_a_provider_credit_not_passed_on() -> None:
          "customer": "Contoso: Microsoft 365 Business Basic", "kind": "not_passed_on", "start": "2024-01-05",
          "end": "2024-01-31", "seats": 10, "seat_days": 270, "amount": "43.50"}
     ]  # fmt: skip
+
+
+def test_the_expected_charge_replay_names_the_unexplained_seat() -> None:
+    scenario("47-")
+    code, out, _ = run("--provider-invoice", "G000470001")
+    assert code == 0
+    # Seatline has no change on Jan 16: the provider's addQuantity pair (rows 3 and 4) is unexplained
+    found = [(d["kind"], d["charge_type"], d["start"], d["quantity"], d["change"], d["row"])
+             for d in json.loads(out)["expected_charges"]]  # fmt: skip
+    assert found == [
+        ("unexpected", "addQuantity", "2024-01-16", -10, None, 3),
+        ("unexpected", "addQuantity", "2024-01-16", 11, None, 4),
+    ]

@@ -227,3 +227,67 @@ def cancellation_audit(recon: Reconciliation) -> list[dict[str, Any]]:
                 }
             )
     return out
+
+
+def expected_charge_replay(recon: Reconciliation) -> list[dict[str, Any]]:
+    """The expected-charge replay (`seatline.core.expected_charges`) of every group of one
+    subscription: the rows its change history calls for in the window against the provider's rows."""
+    from seatline.core import expected_charges as ec
+    from seatline.core import reconciliation as rc
+    from seatline.reconciliation.models import GroupSubscription
+    from seatline.subscriptions.models import LicenseChangeLog, Subscription
+
+    invoice = recon.provider_invoice
+    out: list[dict[str, Any]] = []
+    members: dict[int, list[int]] = {}
+    for group_id, sub_id in GroupSubscription.objects.filter(group__reconciliation=recon).values_list(
+        "group_id", "subscription_id"
+    ):
+        members.setdefault(group_id, []).append(sub_id)
+    for group in recon.groups.order_by("key"):
+        subs = members.get(group.pk, [])
+        if len(subs) != 1:
+            continue
+        subscription = Subscription.objects.get(pk=subs[0])
+        changes = [
+            ec.ChangeEvent(pk, effective, kind, quantity, cost)
+            for pk, effective, kind, quantity, cost in LicenseChangeLog.objects.filter(
+                subscription=subscription
+            )
+            .order_by("effective_date", "id")
+            .values_list("pk", "effective_date", "kind", "quantity_after", "cost")
+        ]
+        lines = [
+            rc.ProviderLine(
+                id=item.line_id, row=item.line.row_number, kind=item.line.kind,
+                tenant=item.line.customer_tenant_id, provider_subscription_id=item.line.provider_subscription_id,
+                part="", charge_type=item.line.charge_type, billable_quantity=item.line.billable_quantity,
+                subtotal=item.line.subtotal, effective_unit_price=item.line.effective_unit_price,
+                charge_start=item.line.charge_start, charge_end=item.line.charge_end,
+            )
+            for item in group.lines.select_related("line")
+        ]  # fmt: skip
+        rows = {line.id: line.row for line in lines}
+        expected = ec.expected_rows(
+            changes,
+            start=subscription.start_date,
+            window_start=invoice.period_start,
+            window_end=invoice.period_end,
+        )
+        for difference in ec.diff(expected, lines):
+            out.append(
+                {
+                    "provider_invoice": invoice.number,
+                    "group": group.key,
+                    "subscription": subscription.name,
+                    "kind": difference.kind,
+                    "charge_type": difference.charge_type,
+                    "start": difference.start.isoformat(),
+                    "quantity": difference.quantity,
+                    "expected_unit_price": _text(difference.expected_unit_price),
+                    "actual_unit_price": _text(difference.actual_unit_price),
+                    "change": difference.change_id,
+                    "row": rows.get(difference.line_id or 0),
+                }
+            )
+    return out

@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 """`seatline reconcile --provider-invoice NUMBER [--provider NAME] [--format json|csv] [--rerun]`.
 
-Prints the reconciliation of an active provider invoice: totals, groups, unmapped lines and the
-7-day cancellation audit (JSON),
+Prints the reconciliation of an active provider invoice: totals, groups, unmapped lines, the
+7-day cancellation audit and the expected-charge replay (JSON),
 or the groups then the unmapped lines as two CSV tables separated by an empty line. Computed when
 the invoice has no reconciliation yet, or with `--rerun`. Exit 2 when refused (unknown or
 inactive invoice, several providers with that number and no `--provider`).
@@ -49,6 +49,7 @@ class Command(BaseCommand):
             "groups": groups,
             "unmapped": unmapped,
             "cancellation_audit": selectors.cancellation_audit(recon),
+            "expected_charges": selectors.expected_charge_replay(recon),
         }
         self.stdout.write(json.dumps(document, indent=2))
 
