@@ -15,6 +15,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "simulate": ("simulate", "run a billing scenario file and print the result as JSON"),
     "invoice-run": ("invoice_run", "generate every invoice due on a date"),
     "provider-invoice": ("provider_invoice", "sync a provider invoice, or import a provider's file"),
+    "reconcile": ("reconcile", "print a provider invoice's reconciliation (groups, unmapped lines)"),
     "invoice": (
         "invoice",
         "a document's PDF (`invoice pdf NUMBER [-o FILE]`) or e-mail (`invoice send NUMBER`)",

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "seatline.providers",
     "seatline.payments",
     "seatline.provider_invoices",
+    "seatline.reconciliation",
     "seatline.api",
     "seatline.webhooks",
     "seatline.portal",

@@ -27,6 +27,8 @@ from collections import Counter
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from tests.acceptance.compare_reconciliation import compare_reconciliation, compare_unmapped
+
 INVOICE_TEXT_KEYS = ("contract", "kind", "generated_on", "invoice_date", "due_date")
 INVOICE_MONEY_KEYS = ("subtotal", "tax", "total")
 LINE_KEYS = ("type", "subscription", "period_start", "period_end", "quantity", "amount")
@@ -238,4 +240,8 @@ def compare(expected: dict, actual: dict) -> list[str]:
         diffs += _compare_provider_invoices(
             expected["provider_invoices"] or [], actual.get("provider_invoices") or []
         )
+    if "reconciliation" in expected:
+        diffs += compare_reconciliation(expected["reconciliation"] or [], actual.get("reconciliation") or [])
+    if "unmapped" in expected:
+        diffs += compare_unmapped(expected["unmapped"] or [], actual.get("unmapped") or [])
     return diffs

@@ -336,4 +336,29 @@ def test_payments_and_refunds_are_multisets_by_every_key_shown_accounts_by_id():
         "'2024-01-16', 'invoice': '1', 'processor': 'stripe', 'status': 'failed'}",
         "refunds: unexpected refund {'amount': Decimal('10.00'), 'date': '2024-01-20', 'invoice': '1'}",
         "account fab: credit_hold is True, expected False",
+def test_reconciliation_groups_compare_by_invoice_and_subscriptions():
+    group = {
+        "provider_invoice": "G1",
+        "subscriptions": ["b", "a"],
+        "status": "matched",
+        "margin": "10.00",
+        "flags": ["negative_margin"],
+    }
+    same = {**group, "subscriptions": ["a", "b"], "margin": "10", "extra": 1}
+    assert compare({"reconciliation": [group]}, {"reconciliation": [same]}) == []
+    other = {**same, "margin": "9.99"}
+    assert compare({"reconciliation": [group]}, {"reconciliation": [other]}) == [
+        "reconciliation ('G1', ('a', 'b')): margin is '9.99', expected '10.00'"
+    ]
+    more = {"provider_invoice": "G1", "subscriptions": ["c"], "status": "missing_at_provider"}
+    assert compare({"reconciliation": [group]}, {"reconciliation": [same, more]}) == [
+        "reconciliation ('G1', ('c',)): unexpected group (missing_at_provider)"
+    ]
+
+
+def test_unmapped_compares_as_a_multiset():
+    row = {"provider_invoice": "G1", "row": 3, "reason": "unknown_customer"}
+    assert compare({"unmapped": [row]}, {"unmapped": [row]}) == []
+    assert compare({"unmapped": [row]}, {"unmapped": []}) == [
+        "unmapped ('G1', 3, 'unknown_customer'): missing"
     ]

@@ -56,6 +56,8 @@ from seatline.providers.models import (
     SalesOrder,
     SalesOrderLine,
 )
+from seatline.reconciliation.models import MappingRule, ReconciledLine, Reconciliation, ReconciliationGroup
+from seatline.reconciliation.services import deactivate_rule, ignore_lines, map_lines, reconcile_invoice
 from seatline.subscriptions import services as subscription_services
 from seatline.subscriptions.models import LicenseChangeLog, NonRecurringItem, Subscription, UsageRecord
 from seatline.webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -141,6 +143,7 @@ def _complete_the_data() -> None:
         override_tolerance="100000",
         file=Path(__file__).parents[1] / "acceptance" / "35-recon-jan.csv",
     )
+    _reconcile_walk_invoice(walk_invoice, manual, account, product)
     deactivate_invoice(invoice=walk_invoice)  # deactivating it again is refused
     ProviderInvoiceSettings.objects.create(provider=manual, sync_enabled=False, currency="USD")
     update_company_profile(
@@ -204,6 +207,26 @@ def _payment_rows(processor: PaymentProcessor, paid: Invoice) -> None:
         processor=processor, event_id="evt_walk", type="customer.created", kind="other",
         raw_body="{}", received_at=clock.now(), outcome="ignored",
     )  # fmt: skip
+
+
+def _reconcile_walk_invoice(
+    invoice: ProviderInvoice, provider: Provider, account: Account, product: Product
+) -> None:
+    """A reconciliation with a group (a line mapped to a subscription of the walk provider), an
+    unmapped line, an ignored one and two mapping rules; deactivating the invoice afterwards makes
+    every group action refuse (`provider_invoice_not_active`)."""
+    contract = BillingContract.objects.filter(account=account, type="recurring").order_by("id").first()
+    subscription = subscription_services.create_subscription(
+        contract=contract, name="Walk reconciled seats", quantity=1, price=Decimal("5"),
+        start_date=contract.start_date, provider=provider, product=product,
+    )  # fmt: skip
+    recon = reconcile_invoice(invoice=invoice)
+    first, second, *_ = ReconciledLine.objects.filter(reconciliation=recon, outcome="").order_by(
+        "line__row_number"
+    )
+    map_lines(lines=[first], subscription=subscription)
+    (ignored,) = ignore_lines(lines=[second], reason="walk: not ours")
+    deactivate_rule(rule=ignored)  # deactivating it again is refused
 
 
 @pytest.fixture(autouse=True)
@@ -296,6 +319,15 @@ REFUSING_SELECTIONS: dict[str, tuple[Callable[[type[models.Model]], list[Any]], 
         lambda model: list(OutgoingEmail.objects.filter(status="queued").values_list("pk", flat=True)),
         {},
     ),
+    # Mapping without a target and ignoring without a reason are refused (the form comes back).
+    "map_selected": (
+        lambda model: list(ReconciledLine.objects.filter(outcome="").values_list("pk", flat=True)[:2]),
+        {"apply": "1"},
+    ),
+    "ignore_selected": (
+        lambda model: list(ReconciledLine.objects.filter(outcome="").values_list("pk", flat=True)[:2]),
+        {"apply": "1", "reason": " "},
+    ),
     "replay_selected": (
         lambda model: list(
             WebhookDelivery.objects.filter(endpoint__active=False).values_list("pk", flat=True)
@@ -377,6 +409,12 @@ REFUSING_INPUTS: dict[str, tuple[Callable[[], models.Model], dict[str, str], str
     "deactivate-invoice": (_first(ProviderInvoice, state="inactive"), {}, "provider_invoice_not_active"),
     "redownload": (_first(ProviderInvoice, state="inactive"), {}, None),
     "send": (_first(Invoice, status="draft"), {}, "invoice_not_issued"),
+    # The walk's provider invoice is deactivated: its reconciliation is only shown.
+    "rerun": (_first(Reconciliation), {}, "provider_invoice_not_active"),
+    "bill-missing": (_first(ReconciliationGroup), {}, "provider_invoice_not_active"),
+    "credit-customer": (_first(ReconciliationGroup), {"reason": "walk"}, "provider_invoice_not_active"),
+    "dismiss": (_first(ReconciliationGroup), {"reason": "walk"}, "provider_invoice_not_active"),
+    "deactivate-rule": (_first(MappingRule, active=False), {}, "rule_inactive"),
     "resend": (_first(OutgoingEmail, status="queued"), {}, "email_not_finished"),
     "resend-invitation": (_first(PortalUser, accepted_at__isnull=False), {}, "invitation_accepted"),
     "remove-access": (_first(PortalUser, active=False), {}, "portal_user_removed"),

@@ -27,6 +27,7 @@ from django.db import IntegrityError, transaction
 from seatline import clock
 from seatline.audit.services import record
 from seatline.errors import SeatlineError
+from seatline.provider_invoices import hooks
 from seatline.provider_invoices.models import (
     InvoiceState,
     LineKind,
@@ -333,6 +334,7 @@ def _finish(invoice: ProviderInvoice, header: Header, totals: Totals) -> None:
             message=f"{totals.lines} line(s), difference {difference} within tolerance {invoice.tolerance}",
         )
         bill_usage(invoice)
+        hooks.activated(invoice)
         return
     invoice.state = InvoiceState.ERROR
     invoice.error_code = "checksum_failed"

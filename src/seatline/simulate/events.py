@@ -100,6 +100,12 @@ class RefundEvent:
     amount: Decimal | None = None
 
 
+@dataclass(frozen=True)
+class CreditInvoice:
+    invoice: int  # nth document of the output, 1-based
+    reason: str = ""
+
+
 EventArgs = (
     ChangeQuantity
     | Deactivate
@@ -113,6 +119,7 @@ EventArgs = (
     | DeactivateProviderInvoice
     | SetPaymentBehaviour
     | RefundEvent
+    | CreditInvoice
 )
 
 
@@ -236,6 +243,13 @@ def _refund(n: Node) -> RefundEvent:
     )
 
 
+def _credit_invoice(n: Node) -> CreditInvoice:
+    m = n.mapping({"invoice", "reason"})
+    return CreditInvoice(
+        invoice=m.need("invoice", lambda v: v.integer(minimum=1)), reason=m.get("reason", Node.text, "")
+    )
+
+
 EVENT_KINDS: dict[str, Callable[[Node], EventArgs]] = {
     "change_quantity": _change_quantity,
     "deactivate": _deactivate,
@@ -249,6 +263,7 @@ EVENT_KINDS: dict[str, Callable[[Node], EventArgs]] = {
     "deactivate_provider_invoice": _deactivate_provider_invoice,
     "set_payment_behaviour": _set_payment_behaviour,
     "refund": _refund,
+    "credit_invoice": _credit_invoice,
 }
 
 

@@ -87,9 +87,15 @@ class ProviderSide:
         return links
 
     def import_due(self, day: Any) -> None:
+        imported = False
         for item in self.scenario.provider_invoices:
             if item.date == day:
                 self.attempts.append(self._import(item))
+                imported = True
+        if imported:  # the jobs of an activated invoice (its reconciliation) run at once
+            from seatline.jobs.worker import Worker
+
+            Worker(name=f"provider-invoices:{day.isoformat()}").run_until_idle()
 
     def _import(self, item: ProviderInvoiceImport) -> dict[str, Any]:
         from seatline.provider_invoices import services

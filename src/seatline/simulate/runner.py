@@ -36,6 +36,7 @@ from seatline.simulate import events as ev
 from seatline.simulate import output
 from seatline.simulate.payment_steps import PaymentSide
 from seatline.simulate.provider_steps import ProviderSide
+from seatline.simulate.reconciliation_output import reconcile_all, reconciliation_json
 from seatline.simulate.schema import Scenario, ScenarioError, load_scenario
 from seatline.subscriptions import services
 from seatline.subscriptions.models import Subscription
@@ -117,6 +118,8 @@ class ScenarioRun:
                     self._collect_documents()
                     self.payment_side.collect(day)  # the day's collections, after its invoicing
                     self._check_jobs(day)
+                if self.provider_side.used:
+                    reconcile_all(list(self.provider_side.providers.values()))
         finally:
             self.payment_side.stop()
         return self._output()
@@ -185,6 +188,7 @@ class ScenarioRun:
         }
         if self.provider_side.used:
             result["provider_invoices"] = self.provider_side.output()
+            result.update(reconciliation_json(list(self.provider_side.providers.values()), subscription_ids))
         if self.payment_side.used or any(
             e.kind in ("refund", "set_payment_behaviour") for e in self.scenario.events
         ):
@@ -366,6 +370,9 @@ class ScenarioRun:
 
     def _event_deactivate_provider_invoice(self, args: ev.DeactivateProviderInvoice, day: dt.date) -> None:
         self.provider_side.deactivate(args.number, args.provider)
+
+    def _event_credit_invoice(self, args: ev.CreditInvoice, day: dt.date) -> None:
+        invoicing_services.create_credit_note(invoice=self._document(args.invoice), reason=args.reason)
 
     def _document(self, number: int) -> Invoice:
         if number > len(self.documents):
