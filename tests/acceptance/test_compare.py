@@ -336,6 +336,9 @@ def test_payments_and_refunds_are_multisets_by_every_key_shown_accounts_by_id():
         "'2024-01-16', 'invoice': '1', 'processor': 'stripe', 'status': 'failed'}",
         "refunds: unexpected refund {'amount': Decimal('10.00'), 'date': '2024-01-20', 'invoice': '1'}",
         "account fab: credit_hold is True, expected False",
+    ]
+
+
 def test_reconciliation_groups_compare_by_invoice_and_subscriptions():
     group = {
         "provider_invoice": "G1",
