@@ -3,7 +3,7 @@
 browser download cannot work here). Tests skip with a reason when Chromium is absent, and fail
 instead under CI=true (.ci/run installs it with apt-get).
 
-Fixtures: `chromium` (one browser per session) and `page` (a fresh context and page per test,
+Fixtures: `chromium` (one browser for this package's tests) and `page` (a fresh context and page per test,
 1280x900, screenshots written by the tests themselves)."""
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def chromium_path() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium() -> Iterator[Any]:
     path = chromium_path()
     if path is None:
@@ -41,17 +41,26 @@ def chromium() -> Iterator[Any]:
         pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
-    # Playwright's sync API runs an event loop in this thread; Django's async-safety check would
-    # otherwise refuse the test's own (synchronous) database access.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=path, args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"]
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
+    # Playwright's sync API runs an event loop in this thread while it is started; Django's
+    # async-safety check would otherwise refuse the tests' own (synchronous) database access. Only
+    # for this package's tests: the variable must not leak into later tests or their subprocesses
+    # (`check --deploy` refuses it).
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=path, args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"]
+            )
+            try:
+                yield browser
+            finally:
+                browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture

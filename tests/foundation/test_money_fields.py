@@ -29,6 +29,9 @@ CURRENCY_THROUGH = {
     "scheduledlicensechangelog": "subscription",
     "invoiceline": "invoice",
     "invoicetax": "invoice",
+    # a group's figures and a reconciled line's amount are in their reconciliation's currency
+    "reconciliationgroup": "reconciliation",
+    "reconciledline": "reconciliation",
 }
 
 

@@ -218,4 +218,4 @@ def test_management_command_arguments() -> None:
         "127.0.0.1",
     )
     with pytest.raises(CommandError):
-        parser.parse_args(["pax8"])
+        parser.parse_args(["td-synnex"])  # no simulator of that vendor

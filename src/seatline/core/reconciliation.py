@@ -26,167 +26,86 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, localcontext
-from fractions import Fraction
+from decimal import Decimal, localcontext
 
-from seatline.core.money import minor_units, quantize, to_fraction
+from seatline.core.money import to_fraction
 from seatline.core.periods import days_inclusive
-
-MATCHED = "matched"
-UNBILLED = "unbilled_seats"
-OVERBILLED = "overbilled_seats"
-MISSING = "missing_at_provider"
-NO_EXCHANGE_RATE = "no_exchange_rate"
-STATUSES: tuple[str, ...] = (MATCHED, UNBILLED, OVERBILLED, MISSING, NO_EXCHANGE_RATE)
-
-UNKNOWN_CUSTOMER = "unknown_customer"
-UNKNOWN_PRODUCT = "unknown_product"
-UNKNOWN_SUBSCRIPTION = "unknown_subscription"
-
-BY_SUBSCRIPTION_ID = "subscription"
-BY_RULE = "rule"
-BY_TENANT_PRODUCT = "tenant_product"
-
-PRICE_CHANGED = "price_changed_within_term"
-NEGATIVE_MARGIN = "negative_margin"
-
-#: Charge types whose rows cover a whole charge cycle at the locked price (NCE).
-FULL_CYCLE_CHARGES = frozenset({"new", "renew", "cyclecharge", "purchase"})
-RECONCILED_KINDS = frozenset({"license", "credit"})
-CUSTOMER_LINE_TYPES = frozenset({"recurring", "proration", "credit"})
-
-
-@dataclass(frozen=True)
-class ProviderLine:
-    id: int
-    row: int
-    kind: str  # license | usage | one_time | credit
-    tenant: str
-    provider_subscription_id: str
-    part: str  # "ProductId:SkuId"
-    charge_type: str
-    billable_quantity: Decimal
-    subtotal: Decimal
-    effective_unit_price: Decimal
-    charge_start: dt.date | None
-    charge_end: dt.date | None
-
-
-@dataclass(frozen=True)
-class Subscription:
-    id: int
-    account_id: int
-    product_id: int | None
-    provider_subscription_id: str
-    active_in_window: bool
-    term_start: dt.date | None = None  # start of the term in force in the window (price lock)
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A saved mapping: match by provider subscription id or by (tenant, part); target one
-    subscription, or an account + product, or `ignore` (with a reason)."""
-
-    id: int
-    provider_subscription_id: str = ""
-    tenant: str = ""
-    part: str = ""
-    subscription_id: int | None = None
-    account_id: int | None = None
-    product_id: int | None = None
-    ignore: bool = False
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class CustomerLine:
-    """A customer invoice line of one of the subscriptions (recurring, proration, credit) on an
-    issued document that is neither void nor the credit note of a voided one."""
-
-    id: int
-    invoice_id: int
-    subscription_id: int
-    type: str
-    quantity: Decimal
-    period_start: dt.date
-    period_end: dt.date
-    net: Decimal  # amount - discount
-    currency: str
-    invoice_date: dt.date
-
-
-@dataclass(frozen=True)
-class PreviousPrice:
-    """A full-cycle line of an earlier active invoice of the same provider subscription."""
-
-    subscription_id: int
-    charge_start: dt.date
-    effective_unit_price: Decimal
-
-
-@dataclass(frozen=True)
-class Context:
-    window_start: dt.date
-    window_end: dt.date
-    currency: str
-    tenants: Mapping[str, int]  # lower-case tenant id -> account id
-    parts: Mapping[str, int]  # lower-case "ProductId:SkuId" -> product id
-    subscriptions: Sequence[Subscription]
-    rules: Sequence[Rule] = ()
-    exchange_rates: Mapping[tuple[str, dt.date], Decimal] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class LineMatch:
-    line_id: int
-    row: int
-    how: str  # subscription | rule | tenant_product | "" (unmapped) | ignored
-    subscription_ids: tuple[int, ...] = ()
-    reason: str = ""  # unmapped: unknown_*; ignored: the rule's reason
-    rule_id: int | None = None
-
-
-@dataclass(frozen=True)
-class Group:
-    key: str  # the sorted subscription ids, "12,15"
-    subscription_ids: tuple[int, ...]
-    line_ids: tuple[int, ...]
-    customer_line_ids: tuple[int, ...]
-    status: str
-    provider_seat_days: int
-    billed_seat_days: int
-    seat_day_variance: int
-    provider_cost: Decimal
-    revenue: Decimal
-    margin: Decimal
-    margin_percent: Decimal | None
-    leakage_amount: Decimal
-    flags: tuple[str, ...]
-    price_changed_line_ids: tuple[int, ...] = ()
-    exact: tuple[Decimal | Fraction, Decimal | Fraction, Decimal | Fraction] = (
-        Decimal(0),
-        Decimal(0),
-        Decimal(0),
-    )
-    # (provider cost, revenue, leakage) unrounded: the totals are rounded once from these
-
-
-@dataclass(frozen=True)
-class Result:
-    matches: tuple[LineMatch, ...]
-    groups: tuple[Group, ...]
-    provider_cost: Decimal
-    revenue: Decimal
-    margin: Decimal
-    leakage_amount: Decimal
-    unmapped_amount: Decimal  # sum of the subtotals of the unmapped licence lines
-
-    def group_of(self, subscription_id: int) -> Group | None:
-        for group in self.groups:
-            if subscription_id in group.subscription_ids:
-                return group
-        return None
+from seatline.core.reconciliation_figures import Exact, money, percent, plus, price_changes, share
+from seatline.core.reconciliation_types import (
+    BY_RULE as BY_RULE,
+)
+from seatline.core.reconciliation_types import (
+    BY_SUBSCRIPTION_ID as BY_SUBSCRIPTION_ID,
+)
+from seatline.core.reconciliation_types import (
+    BY_TENANT_PRODUCT as BY_TENANT_PRODUCT,
+)
+from seatline.core.reconciliation_types import (
+    CUSTOMER_LINE_TYPES as CUSTOMER_LINE_TYPES,
+)
+from seatline.core.reconciliation_types import (
+    FULL_CYCLE_CHARGES as FULL_CYCLE_CHARGES,
+)
+from seatline.core.reconciliation_types import (
+    MATCHED as MATCHED,
+)
+from seatline.core.reconciliation_types import (
+    MISSING as MISSING,
+)
+from seatline.core.reconciliation_types import (
+    NEGATIVE_MARGIN as NEGATIVE_MARGIN,
+)
+from seatline.core.reconciliation_types import (
+    NO_EXCHANGE_RATE as NO_EXCHANGE_RATE,
+)
+from seatline.core.reconciliation_types import (
+    OVERBILLED as OVERBILLED,
+)
+from seatline.core.reconciliation_types import (
+    PRICE_CHANGED as PRICE_CHANGED,
+)
+from seatline.core.reconciliation_types import (
+    RECONCILED_KINDS as RECONCILED_KINDS,
+)
+from seatline.core.reconciliation_types import (
+    UNBILLED as UNBILLED,
+)
+from seatline.core.reconciliation_types import (
+    UNKNOWN_CUSTOMER as UNKNOWN_CUSTOMER,
+)
+from seatline.core.reconciliation_types import (
+    UNKNOWN_PRODUCT as UNKNOWN_PRODUCT,
+)
+from seatline.core.reconciliation_types import (
+    UNKNOWN_SUBSCRIPTION as UNKNOWN_SUBSCRIPTION,
+)
+from seatline.core.reconciliation_types import (
+    Context as Context,
+)
+from seatline.core.reconciliation_types import (
+    CustomerLine as CustomerLine,
+)
+from seatline.core.reconciliation_types import (
+    Group as Group,
+)
+from seatline.core.reconciliation_types import (
+    LineMatch as LineMatch,
+)
+from seatline.core.reconciliation_types import (
+    PreviousPrice as PreviousPrice,
+)
+from seatline.core.reconciliation_types import (
+    ProviderLine as ProviderLine,
+)
+from seatline.core.reconciliation_types import (
+    Result as Result,
+)
+from seatline.core.reconciliation_types import (
+    Rule as Rule,
+)
+from seatline.core.reconciliation_types import (
+    Subscription as Subscription,
+)
 
 
 def window_days(start: dt.date | None, end: dt.date | None, w0: dt.date, w1: dt.date) -> tuple[int, int]:
@@ -294,66 +213,6 @@ def _components(matches: Sequence[LineMatch]) -> list[tuple[tuple[int, ...], lis
     )
 
 
-def _price_changes(
-    lines: Sequence[ProviderLine],
-    subs: Mapping[int, Subscription],
-    sub_ids: Sequence[int],
-    previous: Mapping[int, Sequence[PreviousPrice]],
-) -> list[int]:
-    """Full-cycle lines (not `renew`: a renewal starts a new term) whose effective unit price
-    differs from an earlier full-cycle line of the same subscription in the same term."""
-    earlier_lines = [item for sub_id in sub_ids for item in previous.get(sub_id, ())]
-    if not earlier_lines:
-        return []
-    changed: list[int] = []
-    for line in lines:
-        charge = line.charge_type.lower()
-        if charge == "renew" or charge not in FULL_CYCLE_CHARGES or line.charge_start is None:
-            continue
-        for earlier in earlier_lines:
-            if earlier.charge_start >= line.charge_start:
-                continue
-            term = subs[earlier.subscription_id].term_start if earlier.subscription_id in subs else None
-            if term is not None and earlier.charge_start < term:
-                continue
-            if earlier.effective_unit_price != line.effective_unit_price:
-                changed.append(line.id)
-                break
-    return changed
-
-
-Exact = Decimal | Fraction  # a Decimal while every term is one (fast), else an exact Fraction
-
-
-def _share(amount: Decimal, inside: int, length: int) -> Exact:
-    """`amount x inside / length`, exactly: the Decimal itself for a whole period."""
-    return amount if inside == length else to_fraction(amount) * inside / length
-
-
-def _plus(a: Exact, b: Exact) -> Exact:
-    if isinstance(a, Decimal) and isinstance(b, Decimal):
-        return a + b  # exact: reconcile() runs in a wide decimal context
-    return to_fraction(a) + to_fraction(b)
-
-
-def _money(value: Exact, currency: str) -> Decimal:
-    if isinstance(value, Decimal):
-        return value.quantize(Decimal(1).scaleb(-minor_units(currency)), rounding=ROUND_HALF_UP)
-    return quantize(value, currency)
-
-
-def _percent(margin: Exact, revenue: Exact) -> Decimal | None:
-    """`margin / revenue x 100` rounded HALF_UP (away from zero) to 2 decimals, exactly."""
-    if revenue == 0:
-        return None
-    m_num, m_den = margin.as_integer_ratio()
-    r_num, r_den = revenue.as_integer_ratio()
-    num = m_num * r_den * 10000
-    den = m_den * r_num
-    units = (2 * abs(num) + abs(den)) // (2 * abs(den))
-    return Decimal(-units if (num < 0) != (den < 0) else units).scaleb(-2)
-
-
 def _group(
     key_ids: tuple[int, ...],
     lines: Sequence[ProviderLine],
@@ -373,7 +232,7 @@ def _group(
             continue
         sign = -1 if line.subtotal < 0 else 1
         provider_days += sign * int(abs(line.billable_quantity)) * inside
-        cost = _plus(cost, _share(line.subtotal, inside, length))
+        cost = plus(cost, share(line.subtotal, inside, length))
     billed_days = 0
     revenue: Exact = Decimal(0)
     no_rate = False
@@ -389,7 +248,7 @@ def _group(
                 no_rate = True
                 continue
             net = net * rate
-        revenue = _plus(revenue, _share(net, inside, length))
+        revenue = plus(revenue, share(net, inside, length))
     variance = provider_days - billed_days
     if no_rate:
         status = NO_EXCHANGE_RATE
@@ -399,11 +258,11 @@ def _group(
         status = MATCHED
     else:
         status = UNBILLED if variance > 0 else OVERBILLED
-    margin = _plus(revenue, -cost)
+    margin = plus(revenue, -cost)
     leakage: Exact = (
         to_fraction(cost) * variance / provider_days if variance > 0 and provider_days else Decimal(0)
     )
-    changed = _price_changes(lines, subs, key_ids, previous)
+    changed = price_changes(lines, subs, key_ids, previous)
     flags = []
     if changed:
         flags.append(PRICE_CHANGED)
@@ -418,11 +277,11 @@ def _group(
         provider_seat_days=provider_days,
         billed_seat_days=billed_days,
         seat_day_variance=variance,
-        provider_cost=_money(cost, ctx.currency),
-        revenue=_money(revenue, ctx.currency),
-        margin=_money(margin, ctx.currency),
-        margin_percent=_percent(margin, revenue),
-        leakage_amount=_money(leakage, ctx.currency),
+        provider_cost=money(cost, ctx.currency),
+        revenue=money(revenue, ctx.currency),
+        margin=money(margin, ctx.currency),
+        margin_percent=percent(margin, revenue),
+        leakage_amount=money(leakage, ctx.currency),
         flags=tuple(flags),
         price_changed_line_ids=tuple(sorted(changed)),
         exact=(cost, revenue, leakage),
@@ -484,20 +343,20 @@ def _reconcile(
     leakage: Exact = Decimal(0)
     for g in counted:
         cost, revenue, leakage = (
-            _plus(cost, g.exact[0]),
-            _plus(revenue, g.exact[1]),
-            _plus(leakage, g.exact[2]),
+            plus(cost, g.exact[0]),
+            plus(revenue, g.exact[1]),
+            plus(leakage, g.exact[2]),
         )
     unmapped: Exact = Decimal(0)
     for m in matches:
         if m.how == "":
-            unmapped = _plus(unmapped, by_id[m.line_id].subtotal)
+            unmapped = plus(unmapped, by_id[m.line_id].subtotal)
     return Result(
         matches=tuple(matches),
         groups=tuple(groups),
-        provider_cost=_money(cost, ctx.currency),
-        revenue=_money(revenue, ctx.currency),
-        margin=_money(_plus(revenue, -cost), ctx.currency),
-        leakage_amount=_money(leakage, ctx.currency),
-        unmapped_amount=_money(unmapped, ctx.currency),
+        provider_cost=money(cost, ctx.currency),
+        revenue=money(revenue, ctx.currency),
+        margin=money(plus(revenue, -cost), ctx.currency),
+        leakage_amount=money(leakage, ctx.currency),
+        unmapped_amount=money(unmapped, ctx.currency),
     )
