@@ -15,6 +15,7 @@ from unfold.contrib.filters.admin import RangeDateFilter
 
 from seatline.audit.mixins import AuditedModel
 from seatline.audit.services import history
+from seatline.common.admin_guards import guard_form, guard_formfield
 
 __all__ = [
     "ReadOnlyInline",
@@ -31,7 +32,22 @@ def date_range(field: str) -> tuple[str, type[RangeDateFilter]]:
     return (field, RangeDateFilter)
 
 
-class SeatlineAdmin(ModelAdmin):
+class GuardedAdminMixin:
+    """The guardrails of `seatline.common.admin_guards` on an admin's form and inline formsets."""
+
+    def formfield_for_dbfield(self, db_field: models.Field, request: HttpRequest, **kwargs: Any) -> Any:
+        return guard_formfield(db_field, super().formfield_for_dbfield(db_field, request, **kwargs))  # type: ignore[misc]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        return guard_form(super().get_form(request, obj, change=change, **kwargs))  # type: ignore[misc]
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)  # type: ignore[misc]
+        formset.form = guard_form(formset.form)
+        return formset
+
+
+class SeatlineAdmin(GuardedAdminMixin, ModelAdmin):
     list_filter_submit = True
     list_per_page = 50
     show_full_result_count = False
@@ -84,12 +100,12 @@ class ReadOnlyRowsMixin:
         return obj is None and bool(super().has_change_permission(request, obj))  # type: ignore[misc]
 
 
-class SeatlineTabularInline(TabularInline):
+class SeatlineTabularInline(GuardedAdminMixin, TabularInline):
     extra = 0
     show_change_link = True
 
 
-class SeatlineStackedInline(StackedInline):
+class SeatlineStackedInline(GuardedAdminMixin, StackedInline):
     extra = 0
 
 

@@ -11,6 +11,8 @@ from django.http import HttpRequest, HttpResponse
 
 from seatline import core
 from seatline.common.admin_actions import ServiceActionsMixin, add_service_error, submitted
+from seatline.common.admin_guards import WindowDateField
+from seatline.common.parsing import MAX_QUANTITY
 from seatline.contracts.models import BillingContract
 from seatline.errors import SeatlineError
 from seatline.subscriptions import services
@@ -18,8 +20,8 @@ from seatline.subscriptions.models import Subscription
 
 
 class ChangeQuantityForm(forms.Form):
-    quantity = forms.IntegerField(label="New quantity")
-    effective = forms.DateField(required=False, help_text="empty: today")
+    quantity = forms.IntegerField(label="New quantity", min_value=1, max_value=MAX_QUANTITY)
+    effective = WindowDateField(required=False, help_text="empty: today")
 
 
 class DeactivateForm(forms.Form):
@@ -31,18 +33,18 @@ class DeactivateForm(forms.Form):
         widget=forms.RadioSelect,
         help_text="A refund credits the unused days (advance billing, contract refunds allowed).",
     )
-    on = forms.DateField(
+    on = WindowDateField(
         label="Deactivate on", required=False, help_text="empty: today (the day is still billed)"
     )
 
 
 class ActivateForm(forms.Form):
-    on = forms.DateField(label="Activate on", required=False, help_text="empty: today")
+    on = WindowDateField(label="Activate on", required=False, help_text="empty: today")
 
 
 class ScheduleChangeForm(forms.Form):
-    effective = forms.DateField(label="Effective date")
-    quantity = forms.IntegerField(label="New quantity", required=False)
+    effective = WindowDateField(label="Effective date")
+    quantity = forms.IntegerField(label="New quantity", required=False, min_value=1, max_value=MAX_QUANTITY)
     price = forms.DecimalField(
         label="New unit price", required=False, max_digits=19, decimal_places=4, min_value=Decimal("0")
     )
@@ -144,7 +146,7 @@ class IndexationForm(forms.Form):
     percent = forms.DecimalField(
         label="Indexation %", max_digits=7, decimal_places=4, min_value=Decimal("-100")
     )
-    apply_on = forms.DateField(
+    apply_on = WindowDateField(
         label="Apply on",
         required=False,
         help_text="empty or today: now (price LCLs); a later date: scheduled changes",
