@@ -321,8 +321,32 @@ class MarkProvisionedForm(forms.Form):
 class ChangeLogProvisioningActionsMixin(ServiceActionsMixin):
     """Provisioning actions on a license change log (added to the subscriptions app's admin)."""
 
-    service_actions = (("mark-provisioned", "Mark provisioned", "mark_provisioned_view"),)
+    service_actions = (
+        ("mark-provisioned", "Mark provisioned", "mark_provisioned_view"),
+        ("retry-provisioning", "Retry provisioning", "retry_provisioning_view"),
+    )
     extra_actions = ("mark_provisioned_selected", "retry_provisioning_selected")
+
+    def retry_provisioning_view(self, request: HttpRequest, change: LicenseChangeLog) -> HttpResponse:
+        form = forms.Form(submitted(request))
+        if request.method == "POST" and form.is_valid():
+            try:
+                retry_provisioning(change)
+            except SeatlineError as error:
+                add_service_error(form, error)
+            else:
+                return self.done(
+                    request, change, "Sent to provisioning again: a worker pushes it to the provider."
+                )
+        return self.render_action(
+            request,
+            change,
+            title="Retry provisioning",
+            form=form,
+            buttons=(("apply", "Retry provisioning"),),
+            intro=f"Now: {change.get_provisioning_status_display()}"
+            + (f" ({change.provisioning_message})" if change.provisioning_message else "."),
+        )
 
     def mark_provisioned_view(self, request: HttpRequest, change: LicenseChangeLog) -> HttpResponse:
         form = MarkProvisionedForm(submitted(request))
