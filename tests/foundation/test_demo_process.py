@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-START_SECONDS = 900  # loading a month of demo history on a busy machine
+START_SECONDS = 900  # loading two months of demo history on a busy machine
 
 
 def free_port() -> int:
@@ -81,7 +81,7 @@ def test_sigterm_stops_every_process_of_the_demo_and_frees_its_ports(tmp_path: P
             "--simulator-port",
             str(simulator),
             "--history-months",
-            "1",
+            "2",
         ],
         env=demo_environment(tmp_path / "data"),
         stdout=log,

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from seatline.common.admin import ReadOnlyInline, ReadOnlyRowsMixin, SeatlineAdmin, date_range, extend_admin
 from seatline.contracts.models import BillingContract
 from seatline.invoicing.admin_actions import ContractInvoicingActionsMixin
+from seatline.invoicing.admin_document import invoice_document
 from seatline.invoicing.models import ChangeLine, Invoice, InvoiceLine, InvoiceRun, InvoiceRunItem, InvoiceTax
 from seatline.invoicing.run_report import RunReportMixin
 
@@ -44,7 +45,10 @@ class InvoiceTaxInline(ReadOnlyInline):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(SeatlineAdmin):
+class InvoiceAdmin(ReadOnlyRowsMixin, SeatlineAdmin):
+    """An invoice's page is the document itself (no edit controls, no Save): documents are made by
+    the billing services; its actions (send, payments) are the buttons above it."""
+
     list_display = (
         "__str__",
         "account",
@@ -64,7 +68,31 @@ class InvoiceAdmin(SeatlineAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # Documents are produced by the billing services; in the back office they are read-only.
-        return [field.name for field in Invoice._meta.concrete_fields] + ["audit_trail"]
+        return [field.name for field in Invoice._meta.concrete_fields] + [
+            "audit_trail",
+            "document",
+            "warnings_display",
+        ]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return super().get_fieldsets(request, obj)
+        sets: list[Any] = [(None, {"fields": ("document",)})]
+        if obj.warnings:
+            sets.append(("Warnings", {"fields": ("warnings_display",)}))
+        sets.append(("Audit trail", {"fields": ("audit_trail",), "classes": ("collapse",)}))
+        return sets
+
+    def get_inline_instances(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        return [] if obj is not None else super().get_inline_instances(request, obj)
+
+    @admin.display(description="")
+    def document(self, obj: Invoice) -> str:
+        return invoice_document(obj)
+
+    @admin.display(description="Warnings")
+    def warnings_display(self, obj: Invoice) -> str:
+        return "; ".join(str(warning) for warning in obj.warnings)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -56,6 +56,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["history_months"] < 2:
+            raise CommandError("--history-months must be at least 2")
         call_command("migrate", interactive=False, verbosity=0)
 
         self.stdout.write("Loading the demo tenant (a year of history through the real billing runs)...")
