@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -69,7 +70,18 @@ def demo_environment(data_dir: Path) -> dict[str, str]:
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc to list child processes")
 def test_sigterm_stops_every_process_of_the_demo_and_frees_its_ports(tmp_path: Path) -> None:
     web, simulator = free_port(), free_port()
-    log = (tmp_path / "demo.log").open("w+")
+    with (tmp_path / "demo.log").open("w+") as log:
+        started = _start_and_stop(tmp_path, log, web, simulator)
+    text = (tmp_path / "demo.log").read_text()
+    deadline = time.monotonic() + 15
+    while any(alive(pid) for pid in started) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert [pid for pid in started if alive(pid)] == [], text
+    assert port_is_free(web) and port_is_free(simulator)
+
+
+def _start_and_stop(tmp_path: Path, log: Any, web: int, simulator: int) -> set[int]:
+    """Start the demo, wait until it serves, note the processes it started, SIGTERM it."""
     demo = subprocess.Popen(
         [
             sys.executable,
@@ -105,11 +117,7 @@ def test_sigterm_stops_every_process_of_the_demo_and_frees_its_ports(tmp_path: P
         if demo.poll() is None:
             demo.kill()
             demo.wait()
-    deadline = time.monotonic() + 15
-    while any(alive(pid) for pid in started) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert [pid for pid in started if alive(pid)] == [], Path(log.name).read_text()
-    assert port_is_free(web) and port_is_free(simulator)
+    return started
 
 
 def test_a_database_never_migrated_gets_a_sentence_not_a_traceback(tmp_path: Path) -> None:
