@@ -161,9 +161,9 @@ def change_quantity(
     """Set the absolute quantity from `effective` (default today); None when it is unchanged."""
     quantity = whole_quantity(quantity)
     effective = effective or clock.today()
-    _check_in_contract(subscription.contract, effective, field="effective", what="the effective date")
     with transaction.atomic():
         locked = lock_subscription(subscription.pk)
+        _check_in_contract(locked.contract, effective, field="effective", what="the effective date")
         change = apply_quantity_change(locked, quantity=quantity, effective=effective)
     _refresh(subscription, locked)
     return change
@@ -174,9 +174,9 @@ def deactivate_subscription(
 ) -> LicenseChangeLog:
     """Billable through `on` (default today); quantity 0 from the next day; status suspended."""
     on = on or clock.today()
-    _check_in_contract(subscription.contract, on, field="on", what="the deactivation date")
     with transaction.atomic():
         locked = lock_subscription(subscription.pk)
+        _check_in_contract(locked.contract, on, field="on", what="the deactivation date")
         if locked.status != Subscription.Status.ACTIVE:
             raise SeatlineError(
                 "subscription_inactive", f"{locked.name} is already suspended", field="subscription"
@@ -212,9 +212,9 @@ def deactivate_subscription(
 def activate_subscription(*, subscription: Subscription, on: dt.date | None = None) -> LicenseChangeLog:
     """Restore the quantity held before the last deactivation, billable from `on` (default today)."""
     on = on or clock.today()
-    _check_in_contract(subscription.contract, on, field="on", what="the activation date")
     with transaction.atomic():
         locked = lock_subscription(subscription.pk)
+        _check_in_contract(locked.contract, on, field="on", what="the activation date")
         if locked.status == Subscription.Status.ACTIVE:
             raise SeatlineError(
                 "subscription_active", f"{locked.name} is already active", field="subscription"
@@ -249,9 +249,9 @@ def change_price(
     """A `price` change log (delta 0): the new price applies to service days from `effective`."""
     price = money(price, field="price")
     effective = effective or clock.today()
-    _check_in_contract(subscription.contract, effective, field="effective", what="the effective date")
     with transaction.atomic():
         locked = lock_subscription(subscription.pk)
+        _check_in_contract(locked.contract, effective, field="effective", what="the effective date")
         change = apply_price_change(locked, price=price, effective=effective)
     _refresh(subscription, locked)
     return change
