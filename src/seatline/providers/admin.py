@@ -99,6 +99,7 @@ class SalesOrderLineInline(SeatlineTabularInline):
         "product",
         "quantity",
         "unit_price",
+        "unit_cost",
         "currency",
         "sales_unit",
         "existing_subscription",
