@@ -9,12 +9,32 @@ from django.http import HttpRequest
 from seatline.common.admin import ReadOnlyInline, ReadOnlyRowsMixin, SeatlineAdmin, date_range, extend_admin
 from seatline.contracts.models import BillingContract
 from seatline.invoicing.admin_actions import ContractInvoicingActionsMixin
-from seatline.invoicing.admin_document import invoice_document
+from seatline.invoicing.admin_document import invoice_document, money
 from seatline.invoicing.models import ChangeLine, Invoice, InvoiceLine, InvoiceRun, InvoiceRunItem, InvoiceTax
 from seatline.invoicing.run_report import RunReportMixin
+from seatline.subscriptions.admin_actions import register_previewer
+from seatline.subscriptions.models import LicenseChangeLog
 
 # Generate and preview invoices on the contracts app's admin (contracts sits below invoicing).
 extend_admin(BillingContract, ContractInvoicingActionsMixin)
+
+
+def describe_change_lines(change: LicenseChangeLog) -> list[list[str]]:
+    """The change lines recording `change` computed: what a quantity change or deactivation bills
+    (a proration) or credits (a refund), for the preview before it is confirmed."""
+    return [
+        [
+            f"{line.get_type_display()}: {line.description}",
+            f"{line.period_start:%d %b %Y} – {line.period_end:%d %b %Y}",
+            f"{line.quantity:+d}",
+            money(line.amount - line.discount, line.currency),
+        ]
+        for line in ChangeLine.objects.filter(change=change).order_by("period_start", "id")
+    ]
+
+
+# The subscription actions preview a change with it (subscriptions sits below invoicing).
+register_previewer(describe_change_lines)
 
 LINE_FIELDS = (
     "position",
