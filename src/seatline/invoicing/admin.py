@@ -123,8 +123,13 @@ class InvoiceAdmin(ReadOnlyRowsMixin, SeatlineAdmin):
 
 class InvoiceRunItemInline(ReadOnlyInline):
     model = InvoiceRunItem
-    fields = ("contract", "status", "reason", "at")
+    fields = ("contract", "status", "reason", "invoice_numbers", "at")
     readonly_fields = fields
+    show_change_link = False
+
+    @admin.display(description="invoices")
+    def invoice_numbers(self, obj: InvoiceRunItem) -> str:
+        return ", ".join(str(invoice) for invoice in obj.invoices.all()) or "-"
 
 
 @admin.register(InvoiceRun)
@@ -146,6 +151,9 @@ class InvoiceRunAdmin(ReadOnlyRowsMixin, RunReportMixin, SeatlineAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a report: read-only, no Delete
+
 
 @admin.register(InvoiceRunItem)
 class InvoiceRunItemAdmin(ReadOnlyRowsMixin, SeatlineAdmin):
@@ -156,6 +164,9 @@ class InvoiceRunItemAdmin(ReadOnlyRowsMixin, SeatlineAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a line of a report
 
 
 class PendingFilter(admin.SimpleListFilter):
