@@ -130,7 +130,7 @@ class SubscriptionActionsMixin(ServiceActionsMixin):
             quantity, effective = form.cleaned_data["quantity"], form.cleaned_data["effective"]
             note = moved_date_note(subscription, effective)
             try:
-                if "apply" in request.POST:
+                if "preview" not in request.POST:
                     change = services.change_quantity(
                         subscription=subscription, quantity=quantity, effective=effective
                     )
@@ -171,7 +171,7 @@ class SubscriptionActionsMixin(ServiceActionsMixin):
         if request.method == "POST" and form.is_valid():
             refund, on = form.cleaned_data["refund"], form.cleaned_data["on"]
             try:
-                if "apply" in request.POST:
+                if "preview" not in request.POST:
                     services.deactivate_subscription(subscription=subscription, refund=refund, on=on)
                     return self.done(request, subscription, "Subscription deactivated.")
                 rows = preview_change(
