@@ -10,6 +10,7 @@ from seatline.common.admin import ReadOnlyInline, ReadOnlyRowsMixin, SeatlineAdm
 from seatline.contracts.models import BillingContract
 from seatline.invoicing.admin_actions import ContractInvoicingActionsMixin
 from seatline.invoicing.admin_document import invoice_document, money
+from seatline.invoicing.admin_overview import ContractOverviewMixin
 from seatline.invoicing.models import ChangeLine, Invoice, InvoiceLine, InvoiceRun, InvoiceRunItem, InvoiceTax
 from seatline.invoicing.run_report import RunReportMixin
 from seatline.subscriptions.admin_actions import register_previewer
@@ -17,6 +18,7 @@ from seatline.subscriptions.models import LicenseChangeLog
 
 # Generate and preview invoices on the contracts app's admin (contracts sits below invoicing).
 extend_admin(BillingContract, ContractInvoicingActionsMixin)
+extend_admin(BillingContract, ContractOverviewMixin)
 
 
 def describe_change_lines(change: LicenseChangeLog) -> list[list[str]]:
