@@ -88,6 +88,13 @@ def variants(
     return posts
 
 
+def browser_post(client: Client, path: str) -> tuple[dict[str, Any], dict[str, forms.Field]]:
+    """What a browser posts back for the page at `path` (no file is re-sent), and its fields."""
+    fields = page_fields(client, path)
+    data = form_data(client, path)
+    return {k: v for k, v in data.items() if not isinstance(fields.get(k), forms.FileField)}, fields
+
+
 def page_fields(client: Client, path: str) -> dict[str, forms.Field]:
     """The fields of the admin form and of the existing inline rows at `path` (by POST name)."""
     context = client.get(path).context
@@ -95,9 +102,9 @@ def page_fields(client: Client, path: str) -> dict[str, forms.Field]:
     for inline in context["inline_admin_formsets"]:
         if not inline.has_change_permission:
             continue  # a read-only inline ignores what is posted for it
-        for index, inline_form in enumerate(inline.formset.initial_forms):
+        for inline_form in inline.formset.initial_forms[:1]:  # the first row: the others are alike
             for name, field in inline_form.fields.items():
-                fields[f"{inline.formset.prefix}-{index}-{name}"] = field
+                fields[f"{inline.formset.prefix}-0-{name}"] = field
     return fields
 
 
@@ -108,15 +115,11 @@ def test_hostile_input_on_every_admin_form_saves_nothing(
     request = client.get(url(model, "changelist")).wsgi_request
     if model_admin.has_add_permission(request):
         path = url(model, "add")
-        assert_never_saved(
-            client, path, variants(form_data(client, path), page_fields(client, path), extra={})
-        )
+        assert_never_saved(client, path, variants(*browser_post(client, path), extra={}))
     instance = model._default_manager.order_by("pk").first()
     if model_admin.has_change_permission(request, instance):
         path = url(model, "change", instance.pk)
-        assert_never_saved(
-            client, path, variants(form_data(client, path), page_fields(client, path), extra={})
-        )
+        assert_never_saved(client, path, variants(*browser_post(client, path), extra={}))
 
 
 @pytest.mark.parametrize(("model", "model_admin"), ADMINS, ids=[model._meta.label for model, _ in ADMINS])
