@@ -54,10 +54,33 @@ def main(argv: list[str] | None = None) -> None:
     if args[0] == "demo":
         # The demo is served over plain HTTP on the loopback: no Secure cookies, no HSTS.
         os.environ.setdefault("SEATLINE_HTTPS", "false")
+        # Its e-mail (reminders, invoices) is written to files in the data directory (sent-email/):
+        # the demo has no SMTP server. Worker and scheduler inherit this.
+        os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
     command = SUBCOMMANDS.get(args[0], (args[0], ""))[0]
     from django.core.management import execute_from_command_line
+    from django.db import DatabaseError
 
-    execute_from_command_line(["seatline", command, *args[1:]])
+    try:
+        execute_from_command_line(["seatline", command, *args[1:]])
+    except DatabaseError as error:
+        if not missing_table(error):
+            raise
+        from django.conf import settings
+
+        print(
+            f"seatline {args[0]}: the database ({settings.DATABASES['default']['NAME']}) is not set up: "
+            f"{error}.\nRun `./run seatline migrate` (or `./run demo` for the demo tenant) first; "
+            "SEATLINE_DATA_DIR or DATABASE_URL choose the database.",
+            file=sys.stderr,
+        )
+        sys.exit(1)
+
+
+def missing_table(error: Exception) -> bool:
+    """Whether a database error says a table is missing (SQLite or PostgreSQL): not migrated."""
+    text = str(error)
+    return "no such table" in text or ("relation" in text and "does not exist" in text)
 
 
 if __name__ == "__main__":

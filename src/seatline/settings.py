@@ -138,6 +138,7 @@ EMAIL_HOST_USER = ENV.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = ENV.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = conf.env_bool(ENV, "EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = conf.env_bool(ENV, "EMAIL_USE_SSL", False)
+EMAIL_FILE_PATH = ENV.get("EMAIL_FILE_PATH", str(DATA_DIR / "sent-email"))  # the file backend (demo)
 EMAIL_TIMEOUT = conf.env_int(ENV, "EMAIL_TIMEOUT", 30)  # seconds; a hung SMTP server fails the try
 DEFAULT_FROM_EMAIL = ENV.get("DEFAULT_FROM_EMAIL", "billing@seatline.invalid")
 # Where `seatline simulate --outbox` style recording backends write (.eml files).

@@ -397,6 +397,12 @@ REFUSING_INPUTS: dict[str, tuple[Callable[[], models.Model], dict[str, str], str
         {"message": "by hand"},
         "not_awaiting_provisioning",
     ),
+    "retry-provisioning": (
+        _first(LicenseChangeLog, provisioning_status="provisioned"),
+        {},
+        "not_failed_provisioning",
+    ),
+    "retry-job": (_first(Job, status="succeeded"), {}, "invalid_job_transition"),
     "sync-accounts": (_first(Provider, type="manual"), {"apply": "1"}, None),
     "verify": (_first(Provider, type="manual"), {"apply": "1"}, None),
     "sync-subscriptions": (_first(ProviderAccount, provider__type="manual"), {"apply": "1"}, None),

@@ -15,6 +15,7 @@ from unfold.contrib.filters.admin import RangeDateFilter
 
 from seatline.audit.mixins import AuditedModel
 from seatline.audit.services import history
+from seatline.common.admin_guards import guard_form, guard_formfield
 
 __all__ = [
     "ReadOnlyInline",
@@ -31,7 +32,22 @@ def date_range(field: str) -> tuple[str, type[RangeDateFilter]]:
     return (field, RangeDateFilter)
 
 
-class SeatlineAdmin(ModelAdmin):
+class GuardedAdminMixin:
+    """The guardrails of `seatline.common.admin_guards` on an admin's form and inline formsets."""
+
+    def formfield_for_dbfield(self, db_field: models.Field, request: HttpRequest, **kwargs: Any) -> Any:
+        return guard_formfield(db_field, super().formfield_for_dbfield(db_field, request, **kwargs))  # type: ignore[misc]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        return guard_form(super().get_form(request, obj, change=change, **kwargs))  # type: ignore[misc]
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)  # type: ignore[misc]
+        formset.form = guard_form(formset.form)
+        return formset
+
+
+class SeatlineAdmin(GuardedAdminMixin, ModelAdmin):
     list_filter_submit = True
     list_per_page = 50
     show_full_result_count = False
@@ -53,8 +69,15 @@ class SeatlineAdmin(ModelAdmin):
     def _trail_rows(obj: models.Model, limit: int) -> list[tuple[str, str, str, str]]:
         rows = []
         for event in history(obj)[:limit]:
-            changes = "; ".join(f"{name}: {old} -> {new}" for name, (old, new) in event.changes.items())
-            rows.append((f"{event.at:%Y-%m-%d %H:%M}", event.actor, event.action, changes or event.message))
+            what = _changes_sentence(event.changes)
+            if event.message:
+                what = (
+                    f"{what} ({event.message})"
+                    if what
+                    else f"{event.message[:1].upper()}{event.message[1:]}."
+                )
+            action = event.action.replace("_", " ").capitalize()
+            rows.append((f"{event.at:%Y-%m-%d %H:%M}", event.actor or "system", action, what))
         return rows
 
     def audit_trail(self, obj: models.Model) -> str:
@@ -64,11 +87,34 @@ class SeatlineAdmin(ModelAdmin):
         body = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows)
         return format_html(
             '<table class="w-full text-sm"><thead><tr><th>When</th><th>Who</th><th>Action</th>'
-            "<th>Changes</th></tr></thead><tbody>{}</tbody></table>",
+            "<th>What changed</th></tr></thead><tbody>{}</tbody></table>",
             body,
         )
 
     audit_trail.short_description = "Audit trail"  # type: ignore[attr-defined]
+
+
+def _value_text(value: Any) -> str:
+    if value in (None, ""):
+        return "empty"
+    return str(value)
+
+
+def _changes_sentence(changes: dict[str, Any]) -> str:
+    """{"quantity": (5, 7), "price": (None, 10)} -> "Quantity changed from 5 to 7; price set to 10."""
+    parts = []
+    for name, (old, new) in changes.items():
+        label = name.replace("_", " ")
+        if old in (None, ""):
+            parts.append(f"{label} set to {_value_text(new)}")
+        elif new in (None, ""):
+            parts.append(f"{label} cleared (was {_value_text(old)})")
+        else:
+            parts.append(f"{label} changed from {_value_text(old)} to {_value_text(new)}")
+    if not parts:
+        return ""
+    text = "; ".join(parts)
+    return f"{text[:1].upper()}{text[1:]}."
 
 
 def _is_audited(obj: models.Model) -> bool:
@@ -84,12 +130,12 @@ class ReadOnlyRowsMixin:
         return obj is None and bool(super().has_change_permission(request, obj))  # type: ignore[misc]
 
 
-class SeatlineTabularInline(TabularInline):
+class SeatlineTabularInline(GuardedAdminMixin, TabularInline):
     extra = 0
     show_change_link = True
 
 
-class SeatlineStackedInline(StackedInline):
+class SeatlineStackedInline(GuardedAdminMixin, StackedInline):
     extra = 0
 
 

@@ -17,6 +17,10 @@ from typing import Any
 from seatline.errors import SeatlineError
 
 _FOUR_PLACES = Decimal("0.0001")
+MAX_QUANTITY = 1_000_000
+"""The most seats (units) one subscription, change or order line may hold."""
+MAX_AMOUNT = Decimal("999999999999999.9999")
+"""The largest amount a money column holds (19 digits, 4 decimals)."""
 
 
 def decimal_number(
@@ -62,12 +66,19 @@ def whole_number(
 
 
 def whole_quantity(value: Any, *, field: str = "quantity", allow_zero: bool = False) -> int:
-    """`value` as a positive whole number (0 with `allow_zero`), else `invalid_quantity`."""
+    """`value` as a whole number from 1 (0 with `allow_zero`) to `MAX_QUANTITY`, else
+    `invalid_quantity`."""
     number = whole_number(value, field=field, code="invalid_quantity")
     if number < 0 or (number == 0 and not allow_zero):
         raise SeatlineError(
             "invalid_quantity",
             f"quantity {value} is not allowed: use a positive whole number (deactivate instead of 0)",
+            field=field,
+        )
+    if number > MAX_QUANTITY:
+        raise SeatlineError(
+            "invalid_quantity",
+            f"quantity {number:,} is too large: at most {MAX_QUANTITY:,} per subscription",
             field=field,
         )
     return number
@@ -78,6 +89,8 @@ def money(value: Any, *, field: str, code: str = "invalid_price", positive: bool
     amount = decimal_number(value, field=field, code=code, what="an amount")
     if amount < 0 or (positive and amount == 0):
         raise SeatlineError(code, f"{value} is not an allowed amount", field=field)
+    if amount > MAX_AMOUNT:
+        raise SeatlineError(code, f"{value} is too large an amount (at most {MAX_AMOUNT:,})", field=field)
     if amount != amount.quantize(_FOUR_PLACES):
         raise SeatlineError(code, f"{value} has more than 4 decimals", field=field)
     return amount

@@ -7,8 +7,16 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 
-from seatline.common.admin import SeatlineAdmin
+from seatline.common.admin import GuardedAdminMixin, SeatlineAdmin
 from seatline.configuration.models import Configuration
+
+# The users and roles pages (Django's own admins) get the guardrails of every Seatline form.
+for _model, _model_admin in list(admin.site._registry.items()):
+    if _model._meta.app_label == "auth" and not isinstance(_model_admin, GuardedAdminMixin):
+        admin.site.unregister(_model)
+        admin.site.register(
+            _model, type(type(_model_admin).__name__, (GuardedAdminMixin, type(_model_admin)), {})
+        )
 
 
 @admin.register(Configuration)
@@ -30,6 +38,7 @@ class ConfigurationAdmin(SeatlineAdmin):
                     "credit_note_number_format",
                     "invoicing_cycle_range",
                     "default_markup_percent",
+                    "date_window_years",
                 )
             },
         ),

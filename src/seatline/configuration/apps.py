@@ -3,6 +3,7 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
 from seatline import clock
+from seatline.common import guards
 from seatline.configuration.roles import ensure_roles
 from seatline.configuration.tenant import tenant_time_zone
 
@@ -14,4 +15,11 @@ class ConfigurationConfig(AppConfig):
     def ready(self) -> None:
         # The clock sits below every app: the tenant's time zone is handed to it from here.
         clock.set_time_zone_provider(tenant_time_zone)
+        guards.set_date_window_provider(_date_window_years)
         post_migrate.connect(ensure_roles, dispatch_uid="seatline_ensure_roles")
+
+
+def _date_window_years() -> int:
+    from seatline.configuration.selectors import configuration  # models are ready only now
+
+    return configuration().date_window_years

@@ -96,6 +96,12 @@ class Configuration(AuditedModel):
         validators=[MinValueValidator(1), MaxValueValidator(36)],
         help_text="how many future cycles a manual run may choose",
     )
+    date_window_years = models.PositiveSmallIntegerField(
+        "date window (years)",
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="dates typed in the back office must lie within this many years of today",
+    )
     seller_name = models.CharField(max_length=200, default="Seatline Demo Partner")
     seller_address = models.TextField(blank=True)
     seller_tax_id = models.CharField(max_length=64, blank=True)

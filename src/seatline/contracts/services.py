@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from seatline.audit.services import record
+from seatline.common.guards import check_date
 from seatline.contracts.models import BillingContract, BillingSchedule, ContractType
 from seatline.errors import SeatlineError
 from seatline.jobs.services import enqueue
@@ -154,6 +155,7 @@ def new_contract(
         auto_send=auto_send,
     )
     _validate(contract)
+    _check_dates(contract, {"start_date", "end_date", "terminated_on"})
     return contract
 
 
@@ -205,6 +207,7 @@ def check_changes(*, contract: BillingContract, changes: Mapping[str, Any]) -> d
         for name, value in changed.items():
             setattr(candidate, name, value)
         _validate(candidate)
+        _check_dates(candidate, set(changed))
     return changed
 
 
@@ -234,6 +237,15 @@ def _validate(contract: BillingContract) -> None:
         field = next(iter(errors))
         message = "; ".join(errors[field])
         raise SeatlineError("invalid_contract", message, field=None if field == "__all__" else field) from exc
+
+
+def _check_dates(contract: BillingContract, names: set[str]) -> None:
+    """`invalid_date` when a date given is out of the sane bounds (a contract from 1900 would
+    offer a century of cycles to generate)."""
+    for name in ("start_date", "end_date", "terminated_on"):
+        value = getattr(contract, name)
+        if name in names and value is not None:
+            check_date(value, field=name, what=f"the {name.replace('_', ' ')}")
 
 
 def _enqueue_next_invoice_date(contract: BillingContract) -> None:

@@ -9,11 +9,34 @@ from django.http import HttpRequest
 from seatline.common.admin import ReadOnlyInline, ReadOnlyRowsMixin, SeatlineAdmin, date_range, extend_admin
 from seatline.contracts.models import BillingContract
 from seatline.invoicing.admin_actions import ContractInvoicingActionsMixin
+from seatline.invoicing.admin_document import invoice_document, money
+from seatline.invoicing.admin_overview import ContractOverviewMixin
 from seatline.invoicing.models import ChangeLine, Invoice, InvoiceLine, InvoiceRun, InvoiceRunItem, InvoiceTax
 from seatline.invoicing.run_report import RunReportMixin
+from seatline.subscriptions.admin_actions import register_previewer
+from seatline.subscriptions.models import LicenseChangeLog
 
 # Generate and preview invoices on the contracts app's admin (contracts sits below invoicing).
 extend_admin(BillingContract, ContractInvoicingActionsMixin)
+extend_admin(BillingContract, ContractOverviewMixin)
+
+
+def describe_change_lines(change: LicenseChangeLog) -> list[list[str]]:
+    """The change lines recording `change` computed: what a quantity change or deactivation bills
+    (a proration) or credits (a refund), for the preview before it is confirmed."""
+    return [
+        [
+            f"{line.get_type_display()}: {line.description}",
+            f"{line.period_start:%d %b %Y} – {line.period_end:%d %b %Y}",
+            f"{line.quantity:+d}",
+            money(line.amount - line.discount, line.currency),
+        ]
+        for line in ChangeLine.objects.filter(change=change).order_by("period_start", "id")
+    ]
+
+
+# The subscription actions preview a change with it (subscriptions sits below invoicing).
+register_previewer(describe_change_lines)
 
 LINE_FIELDS = (
     "position",
@@ -44,7 +67,10 @@ class InvoiceTaxInline(ReadOnlyInline):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(SeatlineAdmin):
+class InvoiceAdmin(ReadOnlyRowsMixin, SeatlineAdmin):
+    """An invoice's page is the document itself (no edit controls, no Save): documents are made by
+    the billing services; its actions (send, payments) are the buttons above it."""
+
     list_display = (
         "__str__",
         "account",
@@ -64,7 +90,31 @@ class InvoiceAdmin(SeatlineAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # Documents are produced by the billing services; in the back office they are read-only.
-        return [field.name for field in Invoice._meta.concrete_fields] + ["audit_trail"]
+        return [field.name for field in Invoice._meta.concrete_fields] + [
+            "audit_trail",
+            "document",
+            "warnings_display",
+        ]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return super().get_fieldsets(request, obj)
+        sets: list[Any] = [(None, {"fields": ("document",)})]
+        if obj.warnings:
+            sets.append(("Warnings", {"fields": ("warnings_display",)}))
+        sets.append(("Audit trail", {"fields": ("audit_trail",), "classes": ("collapse",)}))
+        return sets
+
+    def get_inline_instances(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        return [] if obj is not None else super().get_inline_instances(request, obj)
+
+    @admin.display(description="")
+    def document(self, obj: Invoice) -> str:
+        return invoice_document(obj)
+
+    @admin.display(description="Warnings")
+    def warnings_display(self, obj: Invoice) -> str:
+        return "; ".join(str(warning) for warning in obj.warnings)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -75,8 +125,13 @@ class InvoiceAdmin(SeatlineAdmin):
 
 class InvoiceRunItemInline(ReadOnlyInline):
     model = InvoiceRunItem
-    fields = ("contract", "status", "reason", "at")
+    fields = ("contract", "status", "reason", "invoice_numbers", "at")
     readonly_fields = fields
+    show_change_link = False
+
+    @admin.display(description="invoices")
+    def invoice_numbers(self, obj: InvoiceRunItem) -> str:
+        return ", ".join(str(invoice) for invoice in obj.invoices.all()) or "-"
 
 
 @admin.register(InvoiceRun)
@@ -98,6 +153,9 @@ class InvoiceRunAdmin(ReadOnlyRowsMixin, RunReportMixin, SeatlineAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a report: read-only, no Delete
+
 
 @admin.register(InvoiceRunItem)
 class InvoiceRunItemAdmin(ReadOnlyRowsMixin, SeatlineAdmin):
@@ -108,6 +166,9 @@ class InvoiceRunItemAdmin(ReadOnlyRowsMixin, SeatlineAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a line of a report
 
 
 class PendingFilter(admin.SimpleListFilter):

@@ -11,15 +11,20 @@ import csv
 import datetime as dt
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from unfold.decorators import action
 
+from seatline import clock
 from seatline.errors import SeatlineError
 from seatline.invoicing.models import InvoiceRun, InvoiceRunItem
 
 MAX_RANGE_DAYS = 90
+DEFAULT_RANGE_DAYS = 30  # the CSV of a list without a chosen range: the last 30 days
 CSV_HEADER = (
     "run_id",
     "run_date",
@@ -104,20 +109,41 @@ class RunReportMixin:
     def get_list_filter(self, request: HttpRequest) -> list[Any]:
         return [*super().get_list_filter(request), OnlyFailedFilter]  # type: ignore[misc]
 
+    actions_list = ("export_csv",)
+
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         if request.GET.get("format") == "csv":
-            start = request.GET.get("run_date_from")
-            end = request.GET.get("run_date_to")
-            try:
-                if not (start and end):
-                    raise SeatlineError(
-                        "range_required", "choose a run date range (at most 90 days)", field="run_date"
-                    )
-                runs = runs_between(dt.date.fromisoformat(start), dt.date.fromisoformat(end))
-            except (SeatlineError, ValueError) as error:
-                return HttpResponse(str(error), status=400, content_type="text/plain")
-            return csv_response(runs)
+            return self._csv(request, request.GET.get("run_date_from"), request.GET.get("run_date_to"))
         return super().changelist_view(request, extra_context)  # type: ignore[misc]
+
+    @action(description="Download CSV", url_path="export-csv", icon="download")
+    def export_csv(self, request: HttpRequest) -> HttpResponse:
+        """The CSV of the run dates filtered on the list (the button keeps the list's range)."""
+        query = parse_qs(urlsplit(request.META.get("HTTP_REFERER", "")).query)
+        return self._csv(
+            request,
+            request.GET.get("run_date_from") or (query.get("run_date_from") or [None])[0],
+            request.GET.get("run_date_to") or (query.get("run_date_to") or [None])[0],
+        )
+
+    def _csv(self, request: HttpRequest, start: str | None, end: str | None) -> HttpResponse:
+        """CSV of the runs from `start` to `end` (default: the last 30 days); a refused range goes
+        back to the list with the reason."""
+        today = clock.today()
+        try:
+            last = dt.date.fromisoformat(end) if end else today
+            first = (
+                dt.date.fromisoformat(start) if start else last - dt.timedelta(days=DEFAULT_RANGE_DAYS - 1)
+            )
+            runs = runs_between(first, last)
+        except ValueError:
+            error_text = "the run dates of the range are not dates (YYYY-MM-DD)"
+        except SeatlineError as error:
+            error_text = error.message
+        else:
+            return csv_response(runs, filename=f"invoicing-runs-{first.isoformat()}-{last.isoformat()}.csv")
+        messages.error(request, f"No CSV: {error_text}.")
+        return HttpResponseRedirect(reverse("admin:invoicing_invoicerun_changelist"))
 
     @admin.display(description="considered")
     def considered(self, obj: InvoiceRun) -> int:

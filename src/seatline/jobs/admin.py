@@ -9,13 +9,16 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet, TextField
 from django.db.models.functions import Cast
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.html import format_html
 from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import RangeDateTimeFilter
 
 from seatline.common.admin import ReadOnlyRowsMixin
+from seatline.common.admin_actions import ServiceActionsMixin, add_service_error, submitted
 from seatline.errors import SeatlineError
 from seatline.jobs.models import Job, ScheduledJob
+from seatline.jobs.readable import outcome, status_reason
 from seatline.jobs.registry import has_handler, type_choices, type_name
 from seatline.jobs.scheduler import run_now
 from seatline.jobs.services import cancel_job, retry_job
@@ -34,11 +37,13 @@ class JobTypeFilter(admin.SimpleListFilter):
 
 
 @admin.register(Job)
-class JobAdmin(ReadOnlyRowsMixin, ModelAdmin):
+class JobAdmin(ServiceActionsMixin, ReadOnlyRowsMixin, ModelAdmin):
+    service_actions = (("retry-job", "Retry", "retry_view"),)
     list_display = (
         "id",
         "type_display",
-        "status",
+        "outcome_display",
+        "reason_display",
         "attempts",
         "scheduled_for",
         "finished_at",
@@ -74,7 +79,45 @@ class JobAdmin(ReadOnlyRowsMixin, ModelAdmin):
         "related_display",
         "parent",
     ]
-    fields = readonly_fields
+    readonly_fields += ["outcome_display", "reason_display"]
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "type_display",
+                    "outcome_display",
+                    "reason_display",
+                    "related_display",
+                    "scheduled_for",
+                    "finished_at",
+                )
+            },
+        ),
+        (
+            "Details",
+            {
+                "classes": ("collapse",),
+                "fields": (
+                    "id",
+                    "handler_display",
+                    "status",
+                    "attempts",
+                    "max_attempts",
+                    "parameters",
+                    "results",
+                    "error",
+                    "created_at",
+                    "started_at",
+                    "lease_owner",
+                    "lease_expires_at",
+                    "heartbeat_at",
+                    "dedupe_key",
+                    "parent",
+                ),
+            },
+        ),
+    )
     actions = ["cancel_selected", "retry_selected"]
     list_per_page = 100
 
@@ -103,6 +146,35 @@ class JobAdmin(ReadOnlyRowsMixin, ModelAdmin):
     def type_display(self, obj: Job) -> str:
         name = type_name(obj.job_type)
         return name if has_handler(obj.job_type) else f"{name} (no handler installed)"
+
+    @admin.display(description="outcome", ordering="status")
+    def outcome_display(self, obj: Job) -> str:
+        text = outcome(obj)
+        if text.startswith("Failed"):
+            return format_html('<span class="font-semibold text-red-600">{}</span>', text)
+        return text
+
+    @admin.display(description="what happened")
+    def reason_display(self, obj: Job) -> str:
+        return status_reason(obj)
+
+    def retry_view(self, request: HttpRequest, job: Job) -> HttpResponse:
+        form = forms.Form(submitted(request))
+        if request.method == "POST" and form.is_valid():
+            try:
+                retry_job(job)
+            except SeatlineError as error:
+                add_service_error(form, error)
+            else:
+                return self.done(request, job, "Job put back to Waiting: a worker runs it again.")
+        return self.render_action(
+            request,
+            job,
+            title="Retry",
+            form=form,
+            buttons=(("apply", "Retry now"),),
+            intro=status_reason(job),
+        )
 
     @admin.display(description="handler")
     def handler_display(self, obj: Job) -> str:

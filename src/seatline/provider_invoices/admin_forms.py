@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from seatline.audit.context import acting_as
 from seatline.common.admin_actions import add_service_error, submitted
+from seatline.common.admin_guards import WindowDateField
 from seatline.errors import SeatlineError
 from seatline.provider_invoices.models import MappingTemplate, ProviderInvoice
 from seatline.providers.models import Provider
@@ -25,9 +26,9 @@ class ImportForm(forms.Form):
     provider = forms.ModelChoiceField(queryset=Provider.objects.order_by("name"))
     template = forms.ModelChoiceField(queryset=MappingTemplate.objects.order_by("name"))
     number = forms.CharField(max_length=60, help_text="the provider's invoice number")
-    period_start = forms.DateField(help_text="billing period start (YYYY-MM-DD)")
-    period_end = forms.DateField(help_text="billing period end, inclusive")
-    invoice_date = forms.DateField(required=False)
+    period_start = WindowDateField(help_text="billing period start (YYYY-MM-DD)")
+    period_end = WindowDateField(help_text="billing period end, inclusive")
+    invoice_date = WindowDateField(required=False)
     total = forms.DecimalField(max_digits=19, decimal_places=4, help_text="header total, tax included")
     tax = forms.DecimalField(max_digits=19, decimal_places=4, initial=0, help_text="header tax")
     currency = forms.CharField(max_length=3, required=False, help_text="empty: the tenant currency")

@@ -16,6 +16,7 @@ from seatline.providers.admin_actions import (
     ProviderActionsMixin,
     SalesOrderActionsMixin,
 )
+from seatline.providers.admin_overview import AccountOverviewMixin
 from seatline.providers.models import (
     Agreement,
     AgreementTemplate,
@@ -29,6 +30,7 @@ from seatline.subscriptions.models import LicenseChangeLog
 
 # Provider actions on the admins of the apps below (they do not import this app).
 extend_admin(Account, AccountProviderActionsMixin)
+extend_admin(Account, AccountOverviewMixin)
 extend_admin(LicenseChangeLog, ChangeLogProvisioningActionsMixin)
 
 
@@ -97,6 +99,7 @@ class SalesOrderLineInline(SeatlineTabularInline):
         "product",
         "quantity",
         "unit_price",
+        "unit_cost",
         "currency",
         "sales_unit",
         "existing_subscription",

@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from seatline import clock
 from seatline.audit.context import acting_as
 from seatline.common.admin_actions import ServiceActionsMixin, add_service_error, submitted
+from seatline.common.admin_guards import WindowDateField
 from seatline.contracts.models import BillingContract, Frequency, PaymentTerms, Policy, ProcessRefunds
 from seatline.customers.models import Account, Contact
 from seatline.errors import SeatlineError
@@ -165,9 +166,12 @@ class OnboardForm(forms.Form):
         queryset=Contact.objects.none(), help_text="billing contact at the provider"
     )
     accept_mca = forms.BooleanField(
-        label="Customer accepted the Microsoft Customer Agreement", required=False, initial=True
+        label="Customer accepted the Microsoft Customer Agreement",
+        required=False,
+        initial=False,
+        help_text="tick only when the customer has accepted it",
     )
-    executed_on = forms.DateField(label="Accepted on", required=False, help_text="empty: today")
+    executed_on = WindowDateField(label="Accepted on", required=False, help_text="empty: today")
 
     def __init__(self, *args: Any, account: Account, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -253,7 +257,7 @@ class ProvisionOrderForm(forms.Form):
     policy = forms.ChoiceField(choices=Policy.choices, initial=Policy.ADVANCE)
     payment_terms = forms.ChoiceField(choices=PaymentTerms.choices, initial=PaymentTerms.NET30)
     process_refunds = forms.ChoiceField(choices=ProcessRefunds.choices, initial=ProcessRefunds.USE_GLOBAL)
-    start_date = forms.DateField(required=False, help_text="new contract: empty = today")
+    start_date = WindowDateField(required=False, help_text="new contract: empty = today")
 
     def __init__(self, *args: Any, order: SalesOrder, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -317,8 +321,32 @@ class MarkProvisionedForm(forms.Form):
 class ChangeLogProvisioningActionsMixin(ServiceActionsMixin):
     """Provisioning actions on a license change log (added to the subscriptions app's admin)."""
 
-    service_actions = (("mark-provisioned", "Mark provisioned", "mark_provisioned_view"),)
+    service_actions = (
+        ("mark-provisioned", "Mark provisioned", "mark_provisioned_view"),
+        ("retry-provisioning", "Retry provisioning", "retry_provisioning_view"),
+    )
     extra_actions = ("mark_provisioned_selected", "retry_provisioning_selected")
+
+    def retry_provisioning_view(self, request: HttpRequest, change: LicenseChangeLog) -> HttpResponse:
+        form = forms.Form(submitted(request))
+        if request.method == "POST" and form.is_valid():
+            try:
+                retry_provisioning(change)
+            except SeatlineError as error:
+                add_service_error(form, error)
+            else:
+                return self.done(
+                    request, change, "Sent to provisioning again: a worker pushes it to the provider."
+                )
+        return self.render_action(
+            request,
+            change,
+            title="Retry provisioning",
+            form=form,
+            buttons=(("apply", "Retry provisioning"),),
+            intro=f"Now: {change.get_provisioning_status_display()}"
+            + (f" ({change.provisioning_message})" if change.provisioning_message else "."),
+        )
 
     def mark_provisioned_view(self, request: HttpRequest, change: LicenseChangeLog) -> HttpResponse:
         form = MarkProvisionedForm(submitted(request))

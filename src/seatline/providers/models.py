@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import models
 
 from seatline.audit.mixins import AuditedModel
@@ -179,6 +181,9 @@ class SalesOrderLine(AuditedModel):
     product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="+")
     quantity = models.PositiveIntegerField()
     unit_price = MoneyField("unit selling price")
+    unit_cost = MoneyField(
+        "unit cost", default=Decimal(0), help_text="what the seat costs us (the price list's cost)"
+    )
     currency = CurrencyField(help_text="the order's currency")
     sales_unit = models.CharField(max_length=12, choices=SalesUnit.choices, default=SalesUnit.MONTHLY)
     existing_subscription = models.ForeignKey(

@@ -103,6 +103,7 @@ def _provision_line(
         name=line.product.name,
         quantity=line.quantity,
         price=line.unit_price,
+        cost=line.unit_cost,
         start_date=start,
         kind="service" if line.product.kind == "service" else "license",
         sales_unit=line.sales_unit,

@@ -12,6 +12,7 @@ from seatline.contracts.models import BillingContract
 from seatline.errors import SeatlineError
 from seatline.subscriptions import services
 from seatline.subscriptions.admin_actions import ContractIndexationActionsMixin, SubscriptionActionsMixin
+from seatline.subscriptions.admin_catalog import ProductDefaultsMixin
 from seatline.subscriptions.models import (
     LicenseChangeLog,
     NonRecurringItem,
@@ -51,7 +52,7 @@ class ScheduledChangeInline(ReadOnlyInline):
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(SubscriptionActionsMixin, SeatlineAdmin):
+class SubscriptionAdmin(ProductDefaultsMixin, SubscriptionActionsMixin, SeatlineAdmin):
     list_display = (
         "name",
         "contract",

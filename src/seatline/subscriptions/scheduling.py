@@ -13,6 +13,7 @@ from django.db import transaction
 
 from seatline import clock, core
 from seatline.audit.services import record
+from seatline.common.guards import check_date
 from seatline.common.parsing import money, whole_quantity
 from seatline.common.parsing import percent as as_percent
 from seatline.contracts.models import BillingContract
@@ -50,6 +51,7 @@ def schedule_change(
         )
     target = whole_quantity(quantity) if quantity is not None else None
     new_price = money(price, field="price") if price is not None else None
+    check_date(effective, field="effective", what="the effective date")
     if effective <= clock.today():
         raise SeatlineError(
             "invalid_date",

@@ -20,7 +20,8 @@ from seatline import clock
 from seatline.audit.services import record
 from seatline.catalog.models import Product
 from seatline.common.choices import UNIT_MONTHS, ReductionBehaviour
-from seatline.common.parsing import money, percent, whole_quantity
+from seatline.common.guards import check_date
+from seatline.common.parsing import MAX_QUANTITY, money, percent, whole_quantity
 from seatline.contracts.models import BillingContract
 from seatline.errors import SeatlineError
 from seatline.subscriptions.changes import (
@@ -88,6 +89,7 @@ def create_subscription(
     if sales_unit not in UNIT_MONTHS:
         raise SeatlineError("invalid_sales_unit", f"unknown sales unit {sales_unit!r}", field="sales_unit")
     quantity = 1 if kind == Subscription.Kind.USAGE else whole_quantity(quantity)
+    _check_in_contract(contract, start_date, field="start_date", what="the start date")
     price = money(price, field="price")
     cost = money(cost, field="cost")
     if qrb is None:
@@ -161,6 +163,7 @@ def change_quantity(
     effective = effective or clock.today()
     with transaction.atomic():
         locked = lock_subscription(subscription.pk)
+        _check_in_contract(locked.contract, effective, field="effective", what="the effective date")
         change = apply_quantity_change(locked, quantity=quantity, effective=effective)
     _refresh(subscription, locked)
     return change
@@ -173,6 +176,7 @@ def deactivate_subscription(
     on = on or clock.today()
     with transaction.atomic():
         locked = lock_subscription(subscription.pk)
+        _check_in_contract(locked.contract, on, field="on", what="the deactivation date")
         if locked.status != Subscription.Status.ACTIVE:
             raise SeatlineError(
                 "subscription_inactive", f"{locked.name} is already suspended", field="subscription"
@@ -210,6 +214,7 @@ def activate_subscription(*, subscription: Subscription, on: dt.date | None = No
     on = on or clock.today()
     with transaction.atomic():
         locked = lock_subscription(subscription.pk)
+        _check_in_contract(locked.contract, on, field="on", what="the activation date")
         if locked.status == Subscription.Status.ACTIVE:
             raise SeatlineError(
                 "subscription_active", f"{locked.name} is already active", field="subscription"
@@ -246,6 +251,7 @@ def change_price(
     effective = effective or clock.today()
     with transaction.atomic():
         locked = lock_subscription(subscription.pk)
+        _check_in_contract(locked.contract, effective, field="effective", what="the effective date")
         change = apply_price_change(locked, price=price, effective=effective)
     _refresh(subscription, locked)
     return change
@@ -265,12 +271,19 @@ def add_nri(
 ) -> NonRecurringItem:
     """A non-recurring item, billed on the contract's next eligible document (docs/billing.md 9)."""
     quantity = money(quantity, field="quantity", code="invalid_quantity", positive=True)
+    if quantity > MAX_QUANTITY:
+        raise SeatlineError(
+            "invalid_quantity",
+            f"quantity {quantity} is too large: at most {MAX_QUANTITY:,}",
+            field="quantity",
+        )
     unit_price = money(unit_price, field="unit_price")
     unit_cost = money(unit_cost, field="unit_cost")
     discount = percent(
         discount_percent, field="discount_percent", code="invalid_discount", low=Decimal(0), high=Decimal(100)
     )
     date = date or clock.today()
+    check_date(date, field="date", what="the date")
     with transaction.atomic():
         locked = lock_contract(contract.pk)
         nri = NonRecurringItem.objects.create(
@@ -297,6 +310,17 @@ def add_nri(
             message=f"{description}: {quantity} x {unit_price} {locked.currency} on {date.isoformat()}",
         )
     return nri
+
+
+def _check_in_contract(contract: BillingContract, day: dt.date, *, field: str, what: str) -> None:
+    """`invalid_date` when `day` is out of the sane bounds or outside the contract's span."""
+    check_date(
+        day,
+        field=field,
+        what=what,
+        not_before=(contract.start_date, f"the start of contract {contract}"),
+        not_after=(contract.end_date, f"the end of contract {contract}") if contract.end_date else None,
+    )
 
 
 def _refresh(target: Subscription, source: Subscription) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 
 from seatline.audit.services import record
+from seatline.common.guards import check_date
 from seatline.common.parsing import money, percent
 from seatline.configuration.selectors import configuration
 from seatline.errors import SeatlineError
@@ -33,6 +34,8 @@ def record_usage(
     """A usage record with the markup in force now: `markup_percent`, else the subscription's (an
     explicit 0 included), else (the subscription has none) the configuration's default."""
     cost = money(cost, field="cost", code="invalid_amount")
+    check_date(period_start, field="period_start", what="the period start")
+    check_date(period_end, field="period_end", what="the period end")
     if period_end < period_start:
         raise SeatlineError("invalid_date", "the usage period ends before it starts", field="period_end")
     if markup_percent is not None:

@@ -16,7 +16,7 @@ import httpx
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from seatline.audit.services import record
@@ -27,7 +27,8 @@ from seatline.errors import SeatlineError
 from seatline.providers.models import Provider
 
 ADMIN_USER = "admin"
-WAIT_SECONDS = 10
+WAIT_SECONDS = 60  # a slow first start (imports, a busy machine) takes a while
+SEED_ATTEMPTS = 5
 
 
 def wait_for_simulator(url: str, *, seconds: float = WAIT_SECONDS) -> bool:
@@ -52,8 +53,13 @@ class Command(BaseCommand):
         parser.add_argument("--simulator-port", type=int, default=8400)
         parser.add_argument("--stripe-port", type=int, default=8410, help="the Stripe simulator's port")
         parser.add_argument("--no-serve", action="store_true", help="load the data and exit")
+        parser.add_argument(
+            "--history-months", type=int, default=14, help="months of billing history to load (first start)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["history_months"] < 2:
+            raise CommandError("--history-months must be at least 2")
         call_command("migrate", interactive=False, verbosity=0)
 
         self.stdout.write("Loading the demo tenant (a year of history through the real billing runs)...")
@@ -62,7 +68,7 @@ class Command(BaseCommand):
         level = jobs_log.level
         jobs_log.setLevel(logging.WARNING)  # a year of nightly runs would print thousands of lines
         try:
-            report = load_demo_tenant()
+            report = load_demo_tenant(history_months=options["history_months"])
         finally:
             jobs_log.setLevel(level)
         if report.loaded:
@@ -97,14 +103,35 @@ class Command(BaseCommand):
         path.chmod(0o600)
         return password
 
-    def _seed_simulator(self, url: str) -> None:
-        """Give the simulator the demo's customers and subscriptions, so back-office changes provision."""
+    def _seed_simulator(self, url: str, simulator: subprocess.Popen[bytes]) -> None:
+        """Give the simulator the demo's customers and subscriptions, so back-office changes provision.
 
-        if not wait_for_simulator(url):
-            self.stderr.write(
-                f"The Partner Center simulator did not answer at {url} within {WAIT_SECONDS} s: not seeded."
-            )
+        Waits for it to answer and retries the seeding: the back office is served only afterwards,
+        so no change is provisioned against an empty simulator ("tenant not found")."""
+        for attempt in range(1, SEED_ATTEMPTS + 1):
+            if simulator.poll() is not None:
+                raise CommandError(
+                    f"The Partner Center simulator stopped (exit code {simulator.returncode}); "
+                    f"is port {url.rsplit(':', 1)[-1]} already in use? Choose another with --simulator-port."
+                )
+            if not wait_for_simulator(url):
+                self.stderr.write(
+                    f"The Partner Center simulator does not answer at {url} yet (try {attempt})."
+                )
+                continue
+            try:
+                self._seed_once(url)
+            except (SeatlineError, httpx.HTTPError) as exc:
+                self.stderr.write(f"Seeding the Partner Center simulator failed (try {attempt}): {exc}")
+                time.sleep(2)
+                continue
             return
+        raise CommandError(
+            f"The Partner Center simulator at {url} could not be seeded after {SEED_ATTEMPTS} tries; "
+            "the demo stops rather than serve a back office whose provisioning fails."
+        )
+
+    def _seed_once(self, url: str) -> None:
         provider = Provider.objects.filter(name=PARTNER_CENTER, type=Provider.Type.AUTOMATIC).first()
         if provider is None:
             return
@@ -124,14 +151,14 @@ class Command(BaseCommand):
                     changes={"base_url": (before, url)},
                     message="demo simulator port",
                 )
-        try:
-            report = seed_simulator(provider)
-        except (SeatlineError, httpx.HTTPError) as exc:
-            self.stderr.write(f"Seeding the Partner Center simulator failed: {exc}")
-            return
+        report = seed_simulator(provider)
         self.stdout.write(report.summary())
 
     def _run_everything(self, options: dict[str, Any]) -> None:
+        # SIGTERM (and a closed terminal) end the demo like Ctrl-C: the `finally` below stops every
+        # process it started. The server installs its own handlers while it serves and exits the same way.
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, _exit_on_signal)
         seatline = [sys.executable, "-m", "seatline.cli"]
         state = Path(settings.DATA_DIR) / "partner-center-simulator.json"
         stripe_state = Path(settings.DATA_DIR) / "stripe-simulator.json"
@@ -165,18 +192,28 @@ class Command(BaseCommand):
             f"Partner Center simulator on http://127.0.0.1:{options['simulator_port']}, worker and scheduler started."
         )
         try:
-            self._seed_simulator(f"http://127.0.0.1:{options['simulator_port']}")
+            self._seed_simulator(f"http://127.0.0.1:{options['simulator_port']}", children[0])
             stripe_url = f"http://127.0.0.1:{options['stripe_port']}"
             if wait_for_simulator(stripe_url):
                 processor = configure_stripe(stripe_url, options["addr"])
                 self.stdout.write(f"Stripe simulator on {stripe_url}: payment processor {processor.name!r}.")
             call_command("serve", options["addr"])
         finally:
-            for child in children:
-                if child.poll() is None:
-                    child.send_signal(signal.SIGTERM)
-            for child in children:
-                try:
-                    child.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    child.kill()
+            stop_children(children)
+
+
+def _exit_on_signal(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
+def stop_children(children: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM to every child still running, then SIGKILL to those not gone within 10 s."""
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    for child in children:
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
