@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("configuration", "0003_change_log_weekday"),
+        ("configuration", "0004_dunning_settings"),
     ]
 
     operations = [
