@@ -79,6 +79,7 @@ CONFIG_FORM = {
     "invoice_number_format": "INV-{number:06d}",
     "credit_note_number_format": "CN-{number:06d}",
     "invoicing_cycle_range": "3",
+    "date_window_years": "10",
     "default_markup_percent": "0",
 }
 

@@ -100,13 +100,26 @@ class InvoiceAdmin(ReadOnlyRowsMixin, SeatlineAdmin):
         if obj is None:
             return super().get_fieldsets(request, obj)
         sets: list[Any] = [(None, {"fields": ("document",)})]
+        own = {field.name for field in Invoice._meta.concrete_fields} | {
+            "audit_trail",
+            "document",
+            "warnings_display",
+        }
+        added = [name for name in self.get_readonly_fields(request, obj) if name not in own]
+        if added:  # what the apps above add (the documents app: the PDF)
+            sets.append(("Document", {"fields": added}))
         if obj.warnings:
             sets.append(("Warnings", {"fields": ("warnings_display",)}))
         sets.append(("Audit trail", {"fields": ("audit_trail",), "classes": ("collapse",)}))
         return sets
 
     def get_inline_instances(self, request: HttpRequest, obj: Any = None) -> list[Any]:
-        return [] if obj is not None else super().get_inline_instances(request, obj)
+        # The lines and taxes are on the document itself; what the apps above add (the e-mail log) stays.
+        instances = super().get_inline_instances(request, obj)
+        shown_in_document = (InvoiceLineInline, InvoiceTaxInline)
+        return (
+            [i for i in instances if not isinstance(i, shown_in_document)] if obj is not None else instances
+        )
 
     @admin.display(description="")
     def document(self, obj: Invoice) -> str:
