@@ -63,3 +63,18 @@ def test_a_checkout_paid_after_another_payment_refunds_what_no_longer_fits(proce
     assert (invoice.balance, sum(p.amount for p in Payment.objects.all())) == (0, Decimal("120.0000"))
     refunds = httpx.get(f"{stripe_sim.url}/_sim/state").json()["refunds"]
     assert [r["amount"] for r in refunds.values()] == [10000]
+
+
+def test_a_checkout_is_recorded_from_the_webhook_when_the_customer_never_comes_back(processor, stripe_sim):
+    from tests.payments.test_processor_webhooks import _by_type, _deliveries, _post
+
+    invoice = invoice_for(auto_contract(auto_charge=False))
+    client = Client()
+    back = _pay_on_checkout(client, f"/pay/invoice/{link_token(invoice)}/", stripe_sim, save=False)
+    body, headers = _by_type(_deliveries(stripe_sim, processor), "checkout.session.completed")
+    assert _post(processor, body, headers).status_code == 200  # the browser was closed: only the webhook
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.balance, Payment.objects.count()) == ("paid", 0, 1)
+    assert _post(processor, body, headers).status_code == 200  # a replay records nothing more
+    assert client.get(back).status_code == 302  # nor does the customer's late return
+    assert (Payment.objects.count(), ChargeAttempt.objects.get().trigger) == (1, "paynow")

@@ -288,6 +288,7 @@ class WebhookEvent:
     decline_code: DeclineCode | None = None
     processor_code: str = ""
     message: str = ""
+    reference: str = ""  # a completed checkout's reference (the invoice number it pays)
 
 
 @runtime_checkable

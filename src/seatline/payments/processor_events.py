@@ -29,9 +29,11 @@ from seatline.connectors.payments import (
     WebhookEventKind,
 )
 from seatline.connectors.payments import WebhookEvent as ProcessorEvent
+from seatline.invoicing.models import Invoice
 from seatline.payments.charging import record_outcome
 from seatline.payments.connections import connector
 from seatline.payments.models import ChargeAttempt, PaymentProcessor, PaymentProfile, WebhookEvent
+from seatline.payments.paynow import finish_checkout
 from seatline.payments.profiles import activate_profile
 
 logger = logging.getLogger("seatline.payments")
@@ -127,6 +129,14 @@ def _apply(processor: PaymentProcessor, event: ProcessorEvent) -> str:
         )
         activate_profile(profile, method, make_default=None)
         return "profile_activated"
+    if kind == WebhookEventKind.CHECKOUT_COMPLETED and event.reference and event.object_id:
+        # A PayNow checkout completed: recorded here too, so a customer who closes the browser
+        # before coming back to Seatline is not lost (`finish_checkout` records it once).
+        invoice = Invoice.objects.filter(number=event.reference).first()
+        if invoice is None:
+            return "unknown_invoice"
+        attempt = finish_checkout(invoice=invoice, session_id=event.object_id)
+        return "checkout_not_complete" if attempt is None else f"checkout {attempt.status}"
     if kind in (
         WebhookEventKind.CHARGE_PENDING,
         WebhookEventKind.REFUND_SUCCEEDED,

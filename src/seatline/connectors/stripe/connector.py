@@ -422,6 +422,7 @@ class StripeProcessor:
             values["payment_method_token"] = obj.payment_method or ""
         elif event.type == "checkout.session.completed":
             values["charge_id"] = obj.payment_intent or ""
+            values["reference"] = obj.client_reference_id or ""
         return WebhookEvent(
             id=event.id, type=event.type, kind=kind, occurred_at=from_unix(event.created), **values
         )
