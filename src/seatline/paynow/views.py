@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from seatline.documents.formatting import Formatter
 from seatline.documents.services import document_bytes, render_document
 from seatline.errors import SeatlineError
 from seatline.invoicing.models import Invoice
@@ -65,11 +66,23 @@ def invoice_page(request: HttpRequest, token: str) -> HttpResponse:
         else:
             return HttpResponseRedirect(url)
     invoice.refresh_from_db()
+    fmt = Formatter(invoice.account.language)
     context = {
         "title": f"Invoice {invoice.number}",
         "invoice": invoice,
-        "lines": invoice.lines.order_by("position"),
-        "taxes": invoice.taxes.order_by("position"),
+        # Formatted for the account's locale, in the invoice's currency, like its PDF.
+        "lines": [
+            (line.description, fmt.quantity(line.quantity), fmt.money(line.net, invoice.currency))
+            for line in invoice.lines.order_by("position")
+        ],
+        "taxes": [
+            (f"{tax.name} ({fmt.percent(tax.percent)})", fmt.money(tax.amount, invoice.currency))
+            for tax in invoice.taxes.order_by("position")
+        ],
+        "total": fmt.money(invoice.total, invoice.currency),
+        "balance": fmt.money(invoice.balance, invoice.currency),
+        "invoice_date": fmt.date(invoice.invoice_date),
+        "due_date": fmt.date(invoice.due_date),
         "payable": invoice.status in OPEN and invoice.balance > 0,
         "pdf_url": reverse("paynow:pdf", args=[token]),
         "message": message,
