@@ -296,6 +296,8 @@ REFUSING_SELECTIONS: dict[str, tuple[Callable[[type[models.Model]], list[Any]], 
         {},
     ),
     "cancel_selected": (lambda model: _done_jobs(), {}),
+    # Reading only: without a selection it asks for one; with one it answers a CSV (tests/foundation/test_admin_csv.py).
+    "export_csv": None,
     "retry_selected": (lambda model: _done_jobs(), {}),
     "mark_provisioned_selected": (lambda model: _settled_change_logs(), {}),
     "retry_provisioning_selected": (lambda model: _settled_change_logs(), {}),

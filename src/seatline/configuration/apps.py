@@ -3,7 +3,7 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
 from seatline import clock
-from seatline.common import guards
+from seatline.common import admin_csv, guards
 from seatline.configuration.roles import ensure_roles
 from seatline.configuration.tenant import tenant_time_zone
 
@@ -17,6 +17,7 @@ class ConfigurationConfig(AppConfig):
         clock.set_time_zone_provider(tenant_time_zone)
         guards.set_date_window_provider(_date_window_years)
         post_migrate.connect(ensure_roles, dispatch_uid="seatline_ensure_roles")
+        admin_csv.install()  # "Export selected as CSV" on every back-office list
 
 
 def _date_window_years() -> int:
