@@ -14,6 +14,8 @@ import pytest
 
 from tests.web.live import SEATLINE, LiveServer, live_server, server_env
 
+pytestmark = pytest.mark.own_sqlite  # its own Seatline on its own SQLite database
+
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "docs" / "img"
 PASSWORD = "walk-the-back-office-1"

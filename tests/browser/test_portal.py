@@ -25,7 +25,7 @@ import pytest
 
 from tests.web.live import ROOT, SEATLINE, LiveServer, live_server, server_env
 
-pytestmark = [pytest.mark.slow]
+pytestmark = [pytest.mark.slow, pytest.mark.own_sqlite]
 
 PORTAL_PASSWORD = "portal pass 2026!"
 

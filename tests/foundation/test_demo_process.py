@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+pytestmark = pytest.mark.own_sqlite  # its own Seatline on its own SQLite database
+
 START_SECONDS = 900  # loading two months of demo history on a busy machine
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from tests.web.live import LiveServer
 
-pytestmark = [pytest.mark.slow, pytest.mark.schemathesis]
+pytestmark = [pytest.mark.slow, pytest.mark.schemathesis, pytest.mark.own_sqlite]
 
 CHECKS = ",".join(
     [

@@ -12,7 +12,7 @@ import pytest
 
 from tests.web.live import LiveServer
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.own_sqlite]
 
 
 def test_the_back_office_and_hashed_static_files(server: LiveServer) -> None:
