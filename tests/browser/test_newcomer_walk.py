@@ -6,7 +6,9 @@ button. Screenshots of each go to docs/img/ (linked from the README)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +44,15 @@ def server(tmp_path: Path) -> Any:
 
 
 def shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"newcomer-{name}.png"), full_page=False)
+    """With SEATLINE_SCREENSHOTS=1 the README's screenshots in docs/img/ are rewritten; otherwise
+    they go to a temporary folder (a test run leaves the checkout as it was)."""
+    folder = (
+        SHOTS
+        if os.environ.get("SEATLINE_SCREENSHOTS") == "1"
+        else Path(tempfile.gettempdir()) / "seatline-shots"
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"newcomer-{name}.png"), full_page=False)
 
 
 def test_the_newcomer_path(page: Any, server: LiveServer) -> None:
