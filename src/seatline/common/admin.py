@@ -130,6 +130,17 @@ class ReadOnlyRowsMixin:
         return obj is None and bool(super().has_change_permission(request, obj))  # type: ignore[misc]
 
 
+class ServiceRowsOnlyMixin(ReadOnlyRowsMixin):
+    """Rows the services create and remove: read-only pages, no Add and no Delete in the back
+    office (the model-level change permission for bulk and service actions stays)."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 class SeatlineTabularInline(GuardedAdminMixin, TabularInline):
     extra = 0
     show_change_link = True

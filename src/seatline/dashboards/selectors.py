@@ -192,9 +192,6 @@ def manager_figures(today: dt.date | None = None) -> ManagerFigures:
 
 
 # -- payments -----------------------------------------------------------------------------------
-PAYMENT_BUCKETS = ("failed", "pending", "succeeded", "refunded")
-
-
 def payment_counts() -> dict[str, int]:
     """Payments per outcome, from the payments app's own dashboard figures."""
     return outcome_counts()

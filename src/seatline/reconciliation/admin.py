@@ -28,7 +28,7 @@ from unfold.decorators import action
 
 from seatline.audit.context import acting_as
 from seatline.catalog.models import Product
-from seatline.common.admin import ReadOnlyRowsMixin, SeatlineAdmin
+from seatline.common.admin import SeatlineAdmin, ServiceRowsOnlyMixin
 from seatline.common.admin_actions import ServiceActionsMixin, add_service_error, submitted
 from seatline.customers.models import Account
 from seatline.errors import SeatlineError
@@ -56,7 +56,7 @@ class NoInputForm(forms.Form):
 
 
 @admin.register(Reconciliation)
-class ReconciliationAdmin(ServiceActionsMixin, ReadOnlyRowsMixin, SeatlineAdmin):
+class ReconciliationAdmin(ServiceActionsMixin, ServiceRowsOnlyMixin, SeatlineAdmin):
     service_actions = (("rerun", "Reconcile again", "rerun_view"),)
     actions_list = ("open_reports",)
     list_display = (
@@ -91,12 +91,6 @@ class ReconciliationAdmin(ServiceActionsMixin, ReadOnlyRowsMixin, SeatlineAdmin)
         "runs",
     )
     fields = readonly_fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @action(description="Reports", url_path="reports", permissions=["view"])
     def open_reports(self, request: HttpRequest) -> HttpResponse:
@@ -209,7 +203,7 @@ class ReconciliationAdmin(ServiceActionsMixin, ReadOnlyRowsMixin, SeatlineAdmin)
 
 
 @admin.register(ReconciliationGroup)
-class ReconciliationGroupAdmin(ServiceActionsMixin, ReadOnlyRowsMixin, SeatlineAdmin):
+class ReconciliationGroupAdmin(ServiceActionsMixin, ServiceRowsOnlyMixin, SeatlineAdmin):
     service_actions = (
         ("bill-missing", "Bill the missing seat-days", "bill_view"),
         ("credit-customer", "Credit the customer", "credit_view"),
@@ -257,12 +251,6 @@ class ReconciliationGroupAdmin(ServiceActionsMixin, ReadOnlyRowsMixin, SeatlineA
         "resolved_by",
     )
     fields = readonly_fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description="flags")
     def flags_shown(self, obj: ReconciliationGroup) -> str:
@@ -383,7 +371,7 @@ class MapForm(forms.Form):
 
 
 @admin.register(ReconciledLine)
-class ReconciledLineAdmin(ReadOnlyRowsMixin, SeatlineAdmin):
+class ReconciledLineAdmin(ServiceRowsOnlyMixin, SeatlineAdmin):
     """The unmapped queue (filter outcome = Unmapped) and every reconciled licence line."""
 
     list_per_page = 100
@@ -403,12 +391,6 @@ class ReconciledLineAdmin(ReadOnlyRowsMixin, SeatlineAdmin):
     )
     fields = readonly_fields
     actions = ("map_selected", "ignore_selected")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description="customer")
     def customer(self, obj: ReconciledLine) -> str:
@@ -469,7 +451,7 @@ class ReconciledLineAdmin(ReadOnlyRowsMixin, SeatlineAdmin):
 
 
 @admin.register(MappingRule)
-class MappingRuleAdmin(ServiceActionsMixin, ReadOnlyRowsMixin, SeatlineAdmin):
+class MappingRuleAdmin(ServiceActionsMixin, ServiceRowsOnlyMixin, SeatlineAdmin):
     service_actions = (("deactivate-rule", "Deactivate", "deactivate_view"),)
     list_display = (
         "provider",
@@ -501,12 +483,6 @@ class MappingRuleAdmin(ServiceActionsMixin, ReadOnlyRowsMixin, SeatlineAdmin):
         "active",
     )
     fields = readonly_fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def deactivate_view(self, request: HttpRequest, obj: MappingRule) -> HttpResponse:
         form = NoInputForm(submitted(request))
